@@ -1,0 +1,111 @@
+/*
+ * store.h - the embedded store: SQLite in WAL mode, holding every accepted
+ * event exactly once, product and merchant versions, ingest batches with their
+ * rejects, and reference tables (EU CosIng annexes, Safety Gate alerts).
+ *
+ * Exactly once: an event is identified by (platform, record type, id). The
+ * store keeps an in-memory index of keyed 64-bit hashes of that triple,
+ * rebuilt from the events table at open, so checking for a duplicate costs no
+ * B-tree insert; a hash hit is confirmed against the stored row, so hash
+ * collisions never drop an event. The horizon is forever.
+ *
+ * Durable before acknowledged: writes happen inside a transaction that
+ * ty_store_commit() makes durable (synchronous=FULL, the WAL is fsynced); only
+ * after it returns TY_OK may the events of that transaction be reported as
+ * accepted. A crash before that loses the whole transaction and nothing else;
+ * re-sending its events stores them once.
+ *
+ * A ty_store handle is used by one thread at a time. Several processes may open
+ * the same file; writers serialise on SQLite's write lock, and each writer
+ * catches its index up with the others' events when its transaction begins.
+ */
+#ifndef TIANYAN_STORE_H
+#define TIANYAN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tianyan/error.h"
+#include "tianyan/record.h"
+
+typedef struct ty_store ty_store;
+
+typedef struct ty_store_opts {
+    const char *path;     /* database file; created when missing */
+    const char *key_path; /* secret key file for pseudonyms; NULL means "<path>.key" */
+    int64_t cache_mib;    /* SQLite page cache; 0 means 256 */
+} ty_store_opts;
+
+/* Opens (creating and migrating as needed). On failure writes a reason to err. */
+ty_err ty_store_open(ty_store **st, const ty_store_opts *o, char *err, size_t errn);
+
+/* Closes the store and frees the handle; *st becomes NULL. Safe on NULL. */
+void ty_store_close(ty_store **st);
+
+/* Last SQLite error message of this handle. */
+const char *ty_store_errmsg(ty_store *st);
+
+/* Schema version of the open database. */
+int ty_store_schema_version(ty_store *st);
+
+/* Events stored (all platforms). */
+int64_t ty_store_event_count(ty_store *st);
+
+/* Looks up a platform by its code ("tmall-global"); creates it when create is set. */
+ty_err ty_store_platform(ty_store *st, const char *code, int create, int64_t *id);
+
+/* ---- writing events ---- */
+
+/* Starts a write transaction (takes the database write lock). */
+ty_err ty_store_begin(ty_store *st);
+
+/* Opens an ingest batch row inside the transaction: who sent what, from where. */
+ty_err ty_store_batch_open(ty_store *st, int64_t platform, const char *source, int64_t *batch);
+
+/*
+ * Adds one validated record from platform to the transaction. *dup is set to 1
+ * (and nothing is written) when the same (platform, type, id) is already stored
+ * or earlier in this transaction; otherwise the event is written and *dup is 0.
+ */
+ty_err ty_store_add(ty_store *st, int64_t platform, int64_t batch, const ty_record *rec, int *dup);
+
+/* Records a rejected line of a batch (the first TY_STORE_REJECTS_KEPT of each batch are kept). */
+ty_err ty_store_add_reject(ty_store *st, int64_t batch, const ty_reject *rej);
+#define TY_STORE_REJECTS_KEPT 1000
+
+/* Adds to the counts of a batch row (inside the transaction). */
+ty_err ty_store_batch_count(ty_store *st, int64_t batch, uint64_t accepted, uint64_t duplicate,
+                            uint64_t rejected);
+
+/* Makes the transaction durable. On failure the transaction is rolled back. */
+ty_err ty_store_commit(ty_store *st);
+
+/* Abandons the transaction. */
+void ty_store_rollback(ty_store *st);
+
+/* ---- reading ---- */
+
+typedef struct ty_stat_row {
+    const char *platform; /* platform code */
+    const char *type;     /* record type name */
+    const char *day;      /* YYYY-MM-DD in the chosen offset */
+    int64_t count;
+} ty_stat_row;
+
+/* Counts per platform, record type and day (days in the zone offset_min east of UTC). */
+ty_err ty_store_stats(ty_store *st, int offset_min,
+                      ty_err (*fn)(void *ctx, const ty_stat_row *row), void *ctx);
+
+/* Stored canonical JSON of an event, by platform code, type and id; TY_ENOENT if absent.
+ * The text is copied into out. */
+ty_err ty_store_event_json(ty_store *st, const char *platform, int type, const char *id,
+                           ty_buf *out);
+
+/* Number of versions kept for a product (sku) or merchant (merchant_id) of a platform. */
+ty_err ty_store_versions(ty_store *st, const char *platform, int type, const char *key,
+                         int64_t *count);
+
+/* Runs one read-only SQL statement returning a single integer (tests and tools). */
+ty_err ty_store_query_int(ty_store *st, const char *sql, int64_t *out);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * cli.h - the `tianyan` command line: one table of commands, each with its
+ * options described once (name, argument, help), from which option parsing and
+ * `--help` are both derived.
+ */
+#ifndef TIANYAN_CLI_H
+#define TIANYAN_CLI_H
+
+#include <stdio.h>
+
+/* Exit codes shared by every command. */
+enum {
+    CLI_OK = 0,
+    CLI_FAIL = 1,     /* the command could not do its job */
+    CLI_USAGE = 2,    /* wrong command line */
+    CLI_REJECTS = 3,  /* done, but some input was rejected (ingest) */
+};
+
+typedef struct cli_opt {
+    const char *name; /* long option name, without "--" */
+    const char *arg;  /* argument placeholder ("PATH"), or NULL for a flag */
+    const char *help;
+} cli_opt;
+
+typedef struct cli_cmd cli_cmd;
+struct cli_cmd {
+    const char *name;
+    const char *summary; /* one line for `tianyan --help` */
+    const char *usage;   /* arguments after the command name */
+    const char *detail;  /* paragraph shown by `tianyan CMD --help`, may be NULL */
+    const cli_opt *opts; /* terminated by {NULL} */
+    int (*run)(const cli_cmd *cmd, int argc, char **argv);
+};
+
+/* Parsed options: value of each option in the command's table order (NULL when absent;
+ * flags get "1"), and the remaining positional arguments. */
+typedef struct cli_args {
+    const char *val[32];
+    int npos;
+    char **pos;
+} cli_args;
+
+/* Parses argv (argv[0] is the command name). Prints help and returns CLI_OK with
+ * *done = 1 for --help; prints an error and returns CLI_USAGE on a bad option. */
+int cli_parse(const cli_cmd *c, int argc, char **argv, cli_args *a, int *done);
+
+/* Value of option name, or NULL. */
+const char *cli_get(const cli_cmd *c, const cli_args *a, const char *name);
+
+/* Parses an integer option within [lo, hi]; prints an error and returns 0 on failure. */
+int cli_int(const char *opt, const char *s, long long lo, long long hi, long long *out);
+
+void cli_help(const cli_cmd *c, FILE *f);
+
+/* Commands (one file each). */
+int cmd_ingest(const cli_cmd *c, int argc, char **argv);
+int cmd_stats(const cli_cmd *c, int argc, char **argv);
+int cmd_simulate(const cli_cmd *c, int argc, char **argv);
+int cmd_spec(const cli_cmd *c, int argc, char **argv);
+int cmd_demo(const cli_cmd *c, int argc, char **argv);
+
+extern const cli_opt ingest_opts[], stats_opts[], simulate_opts[], spec_opts[], demo_opts[];
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * record.c - rejects (how a refused line is described) and the canonical JSON
+ * form of a record, which is what the store keeps.
+ *
+ * Canonical JSON is written with yajl's generator: fields in schema order,
+ * absent fields left out, buyer ids replaced by their keyed hash, so the same
+ * record always gives the same bytes whatever the input format was.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "tianyan/record.h"
+#include "tianyan/timeutil.h"
+
+static const char *const reject_names[] = {
+#define TY_REJ_NAME_(code, name) name,
+    TY_REJECT_LIST(TY_REJ_NAME_)
+#undef TY_REJ_NAME_
+};
+
+const char *ty_reject_class_name(ty_reject_class c)
+{
+    if ((unsigned)c >= TY_REJ__COUNT)
+        return "unknown";
+    return reject_names[c];
+}
+
+ty_err ty_reject_set(ty_reject *rej, uint64_t line, ty_reject_class c, const char *field,
+                     const char *fmt, ...)
+{
+    rej->line = line;
+    rej->class_ = c;
+    snprintf(rej->field, sizeof rej->field, "%s", field ? field : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rej->message, sizeof rej->message, fmt, ap);
+    va_end(ap);
+    return TY_EVALIDATE;
+}
+
+void ty_reject_format(const ty_reject *rej, char *out, size_t n)
+{
+    char line[32] = "";
+    if (rej->line)
+        snprintf(line, sizeof line, "line %llu: ", (unsigned long long)rej->line);
+    if (rej->field[0])
+        snprintf(out, n, "%sfield \"%s\": %s", line, rej->field, rej->message);
+    else
+        snprintf(out, n, "%s%s", line, rej->message);
+}
+
+void ty_quote_for_message(char *out, size_t outsz, const char *s, size_t n, size_t max)
+{
+    size_t o = 0;
+    if (outsz < 8) {
+        if (outsz)
+            out[0] = '\0';
+        return;
+    }
+    out[o++] = '"';
+    size_t i = 0;
+    for (; i < n && i < max; i++) {
+        unsigned char c = (unsigned char)s[i];
+        /* stop before a multi-byte sequence that would not fit whole */
+        if (c >= 0x80 && (c & 0xC0) == 0xC0) {
+            size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (i + len > max || i + len > n || o + len + 6 > outsz)
+                break;
+        }
+        if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+            if (o + 7 > outsz)
+                break;
+            if (c == '"' || c == '\\')
+                o += (size_t)snprintf(out + o, outsz - o, "\\%c", c);
+            else
+                o += (size_t)snprintf(out + o, outsz - o, "\\u%04x", c);
+            continue;
+        }
+        if (o + 5 > outsz)
+            break;
+        out[o++] = (char)c;
+    }
+    if (i < n && o + 5 <= outsz) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+}
+
+/* ---------------------------------------------------------------- canonical JSON */
+
+typedef struct gen_out {
+    ty_buf *buf;
+    ty_err err;
+} gen_out;
+
+static void gen_print(void *ctx, const char *s, size_t n)
+{
+    gen_out *o = ctx;
+    if (o->err == TY_OK)
+        o->err = ty_buf_append(o->buf, s, n);
+}
+
+typedef struct jctx {
+    yajl_gen g;
+    const ty_record *rec;
+    ty_buyer_hash_fn hash;
+    void *hctx;
+} jctx;
+
+static ty_err gen_ok(yajl_gen_status s)
+{
+    return s == yajl_gen_status_ok ? TY_OK : TY_EINVAL;
+}
+
+static ty_err put_str(jctx *j, const char *s, size_t n)
+{
+    return gen_ok(yajl_gen_string(j->g, (const unsigned char *)s, n));
+}
+
+static ty_err put_fields(jctx *j, const ty_schema *s, const ty_value *vals);
+
+static ty_err put_value(jctx *j, const ty_field *f, const ty_value *v)
+{
+    const ty_record *r = j->rec;
+    size_t n;
+    const char *s;
+    switch (f->kind) {
+    case TY_FK_INT:
+        return gen_ok(yajl_gen_integer(j->g, (long long)v->i));
+    case TY_FK_TYPE:
+        return put_str(j, r->schema->name, strlen(r->schema->name));
+    case TY_FK_TIME: {
+        char t[TY_TIME_TEXT_MAX];
+        size_t tn = ty_time_format(v->i, v->offset, 1, t);
+        return put_str(j, t, tn);
+    }
+    case TY_FK_BUYER: {
+        char h[80];
+        s = ty_value_str(r, v, &n);
+        TY_TRY(j->hash(j->hctx, s, n, h));
+        return put_str(j, h, strlen(h));
+    }
+    case TY_FK_STR_LIST:
+    case TY_FK_ENUM_LIST:
+        TY_TRY(gen_ok(yajl_gen_array_open(j->g)));
+        for (uint32_t k = 0; k < v->count; k++) {
+            s = ty_value_str(r, &r->pool[v->first + k], &n);
+            TY_TRY(put_str(j, s, n));
+        }
+        return gen_ok(yajl_gen_array_close(j->g));
+    case TY_FK_OBJECTS:
+        TY_TRY(gen_ok(yajl_gen_array_open(j->g)));
+        for (uint32_t k = 0; k < v->count; k++)
+            TY_TRY(put_fields(j, f->sub, &r->pool[v->first + k * (uint32_t)f->sub->nfields]));
+        return gen_ok(yajl_gen_array_close(j->g));
+    default:
+        s = ty_value_str(r, v, &n);
+        return put_str(j, s, n);
+    }
+}
+
+static ty_err put_fields(jctx *j, const ty_schema *s, const ty_value *vals)
+{
+    TY_TRY(gen_ok(yajl_gen_map_open(j->g)));
+    for (size_t i = 0; i < s->nfields; i++) {
+        if (!vals[i].present)
+            continue;
+        TY_TRY(put_str(j, s->fields[i].name, strlen(s->fields[i].name)));
+        TY_TRY(put_value(j, &s->fields[i], &vals[i]));
+    }
+    return gen_ok(yajl_gen_map_close(j->g));
+}
+
+ty_err ty_record_to_json(const ty_record *rec, ty_buyer_hash_fn hash, void *ctx, ty_buf *out)
+{
+    gen_out o = {out, TY_OK};
+    yajl_gen g = yajl_gen_alloc(NULL);
+    if (!g)
+        return TY_ENOMEM;
+    yajl_gen_config(g, yajl_gen_print_callback, gen_print, &o);
+    jctx j = {g, rec, hash, ctx};
+    size_t start = out->len;
+    ty_err e = put_fields(&j, rec->schema, rec->top);
+    yajl_gen_free(g);
+    if (e == TY_OK)
+        e = o.err;
+    if (e != TY_OK) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+    }
+    return e;
+}

@@ -1,0 +1,90 @@
+/* dedup.c - the event-key hash index (see dedup.h). */
+#include "dedup.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t fix(uint64_t h)
+{
+    return h ? h : 1;
+}
+
+ty_err dedup_init(dedup_index *x, uint64_t expected)
+{
+    uint64_t cap = 1024;
+    while (cap * 7 / 10 < expected)
+        cap *= 2;
+    x->slot = calloc(cap, sizeof *x->slot);
+    if (!x->slot)
+        return TY_ENOMEM;
+    x->mask = cap - 1;
+    x->count = 0;
+    return TY_OK;
+}
+
+void dedup_free(dedup_index *x)
+{
+    free(x->slot);
+    x->slot = NULL;
+    x->mask = 0;
+    x->count = 0;
+}
+
+void dedup_clear(dedup_index *x)
+{
+    memset(x->slot, 0, (x->mask + 1) * sizeof *x->slot);
+    x->count = 0;
+}
+
+static void place(dedup_slot *slot, uint64_t mask, uint64_t hash, int64_t seq)
+{
+    uint64_t i = hash & mask;
+    while (slot[i].hash)
+        i = (i + 1) & mask;
+    slot[i].hash = hash;
+    slot[i].seq = seq;
+}
+
+static ty_err grow(dedup_index *x)
+{
+    uint64_t cap = (x->mask + 1) * 2;
+    dedup_slot *s = calloc(cap, sizeof *s);
+    if (!s)
+        return TY_ENOMEM;
+    for (uint64_t i = 0; i <= x->mask; i++)
+        if (x->slot[i].hash)
+            place(s, cap - 1, x->slot[i].hash, x->slot[i].seq);
+    free(x->slot);
+    x->slot = s;
+    x->mask = cap - 1;
+    return TY_OK;
+}
+
+ty_err dedup_insert(dedup_index *x, uint64_t hash, int64_t seq)
+{
+    if ((x->count + 1) * 10 > (x->mask + 1) * 7)
+        TY_TRY(grow(x));
+    place(x->slot, x->mask, fix(hash), seq);
+    x->count++;
+    return TY_OK;
+}
+
+int dedup_next(const dedup_index *x, uint64_t hash, uint64_t *pos, int64_t *seq)
+{
+    hash = fix(hash);
+    uint64_t i = *pos == UINT64_MAX ? (hash & x->mask) : ((*pos + 1) & x->mask);
+    while (x->slot[i].hash) {
+        if (x->slot[i].hash == hash) {
+            *pos = i;
+            *seq = x->slot[i].seq;
+            return 1;
+        }
+        i = (i + 1) & x->mask;
+    }
+    return 0;
+}
+
+size_t dedup_bytes(const dedup_index *x)
+{
+    return (size_t)(x->mask + 1) * sizeof(dedup_slot);
+}

@@ -1,0 +1,307 @@
+/*
+ * events.c - the write path: transactions, exactly-once event inserts,
+ * product and merchant versions, ingest batches and their rejects.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store_impl.h"
+#include "tianyan/timeutil.h"
+
+static const char *const sql[ST__COUNT] = {
+    [ST_EVENT_INSERT] = "INSERT INTO events(seq, platform, type, key_hash, ts, tz, received, "
+                        "batch, rid, sku, merchant, body) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_EVENT_KEY] = "SELECT platform, type, rid FROM events WHERE seq = ?",
+    [ST_CATCHUP] = "SELECT seq, key_hash FROM events WHERE seq > ? ORDER BY seq",
+    [ST_BATCH_INSERT] = "INSERT INTO ingest_batches(platform, source, started, updated) "
+                        "VALUES(?, ?, ?, ?)",
+    [ST_BATCH_COUNT] = "UPDATE ingest_batches SET accepted = accepted + ?, duplicate = "
+                       "duplicate + ?, rejected = rejected + ?, updated = ? WHERE id = ?",
+    [ST_REJECT_INSERT] = "INSERT INTO ingest_rejects(batch, line, class, field, message) "
+                         "VALUES(?, ?, ?, ?, ?)",
+    [ST_PRODUCT_VERSION] = "INSERT OR IGNORE INTO product_versions(platform, sku, ts, seq) "
+                           "VALUES(?, ?, ?, ?)",
+    /* the current state is the version with the latest event time */
+    [ST_PRODUCT_UPSERT] =
+        "INSERT INTO products(platform, sku, seq, ts, brand, title, origin, merchant) "
+        "VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(platform, sku) DO UPDATE SET seq = excluded.seq, "
+        "ts = excluded.ts, brand = excluded.brand, title = excluded.title, "
+        "origin = excluded.origin, merchant = excluded.merchant WHERE excluded.ts >= products.ts",
+    [ST_MERCHANT_VERSION] = "INSERT OR IGNORE INTO merchant_versions(platform, merchant, ts, "
+                            "seq) VALUES(?, ?, ?, ?)",
+    [ST_MERCHANT_UPSERT] =
+        "INSERT INTO merchants(platform, merchant, seq, ts, name, country) VALUES(?,?,?,?,?,?) "
+        "ON CONFLICT(platform, merchant) DO UPDATE SET seq = excluded.seq, ts = excluded.ts, "
+        "name = excluded.name, country = excluded.country WHERE excluded.ts >= merchants.ts",
+};
+
+ty_err store_prepare(ty_store *st)
+{
+    for (int i = 0; i < ST__COUNT; i++) {
+        int rc = sqlite3_prepare_v3(st->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->st[i], NULL);
+        if (rc != SQLITE_OK)
+            return store_err(rc);
+    }
+    return TY_OK;
+}
+
+static ty_err step_done(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? TY_OK : store_err(rc);
+}
+
+/* Drops the index and reloads it from the table: after a rollback the index may
+ * hold events that were never committed. */
+static ty_err reload_index(ty_store *st)
+{
+    dedup_clear(&st->dedup);
+    st->max_seq = 0;
+    return store_catch_up(st);
+}
+
+ty_err ty_store_begin(ty_store *st)
+{
+    if (st->in_txn)
+        return TY_EINVAL;
+    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return store_err(rc);
+    st->in_txn = 1;
+    ty_err e = store_catch_up(st); /* other writers' events since our last look */
+    if (e != TY_OK)
+        ty_store_rollback(st);
+    return e;
+}
+
+ty_err ty_store_commit(ty_store *st)
+{
+    if (!st->in_txn)
+        return TY_EINVAL;
+    int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        ty_store_rollback(st);
+        return store_err(rc);
+    }
+    st->in_txn = 0;
+    st->committed_seq = st->max_seq;
+    return TY_OK;
+}
+
+void ty_store_rollback(ty_store *st)
+{
+    if (!st->in_txn)
+        return;
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    st->in_txn = 0;
+    reload_index(st);
+}
+
+ty_err ty_store_batch_open(ty_store *st, int64_t platform, const char *source, int64_t *batch)
+{
+    sqlite3_stmt *s = st->st[ST_BATCH_INSERT];
+    int64_t now = ty_now_ms();
+    sqlite3_bind_int64(s, 1, platform);
+    sqlite3_bind_text(s, 2, source ? source : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 3, now);
+    sqlite3_bind_int64(s, 4, now);
+    TY_TRY(step_done(s));
+    *batch = sqlite3_last_insert_rowid(st->db);
+    st->batch_rejects_batch = *batch;
+    st->batch_rejects = 0;
+    return TY_OK;
+}
+
+ty_err ty_store_batch_count(ty_store *st, int64_t batch, uint64_t accepted, uint64_t duplicate,
+                            uint64_t rejected)
+{
+    sqlite3_stmt *s = st->st[ST_BATCH_COUNT];
+    sqlite3_bind_int64(s, 1, (int64_t)accepted);
+    sqlite3_bind_int64(s, 2, (int64_t)duplicate);
+    sqlite3_bind_int64(s, 3, (int64_t)rejected);
+    sqlite3_bind_int64(s, 4, ty_now_ms());
+    sqlite3_bind_int64(s, 5, batch);
+    return step_done(s);
+}
+
+ty_err ty_store_add_reject(ty_store *st, int64_t batch, const ty_reject *rej)
+{
+    if (st->batch_rejects_batch != batch) {
+        st->batch_rejects_batch = batch;
+        st->batch_rejects = 0;
+    }
+    if (st->batch_rejects >= TY_STORE_REJECTS_KEPT)
+        return TY_OK;
+    st->batch_rejects++;
+    sqlite3_stmt *s = st->st[ST_REJECT_INSERT];
+    sqlite3_bind_int64(s, 1, batch);
+    sqlite3_bind_int64(s, 2, (int64_t)rej->line);
+    sqlite3_bind_text(s, 3, ty_reject_class_name(rej->class_), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, rej->field, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, rej->message, -1, SQLITE_TRANSIENT);
+    return step_done(s);
+}
+
+/* Pseudonym of a buyer id: "h1:" + hex(BLAKE2b-128 keyed with the store secret). */
+static ty_err buyer_hash(void *ctx, const char *id, size_t n, char out[80])
+{
+    ty_store *st = ctx;
+    unsigned char h[16];
+    if (crypto_generichash(h, sizeof h, (const unsigned char *)id, n, st->secret,
+                           sizeof st->secret) != 0)
+        return TY_ECRYPTO;
+    memcpy(out, "h1:", 3);
+    sodium_bin2hex(out + 3, 80 - 3, h, sizeof h);
+    return TY_OK;
+}
+
+/* Keyed SipHash-2-4 of (platform, type, id): the duplicate-index key. */
+static uint64_t event_key(const ty_store *st, int64_t platform, int type, const char *id,
+                          size_t n)
+{
+    unsigned char msg[8 + 1 + 256];
+    uint64_t p = (uint64_t)platform;
+    for (int i = 0; i < 8; i++)
+        msg[i] = (unsigned char)(p >> (8 * i));
+    msg[8] = (unsigned char)type;
+    if (n > 256)
+        n = 256; /* ids are at most 128 bytes; the stored row is compared anyway */
+    memcpy(msg + 9, id, n);
+    unsigned char h[8];
+    crypto_shorthash(h, msg, 9 + n, st->dedup_key);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)h[i] << (8 * i);
+    return v;
+}
+
+/* Is the event at seq the same (platform, type, id)? */
+static ty_err same_event(ty_store *st, int64_t seq, int64_t platform, int type, const char *id,
+                         size_t n, int *same)
+{
+    sqlite3_stmt *s = st->st[ST_EVENT_KEY];
+    sqlite3_bind_int64(s, 1, seq);
+    int rc = sqlite3_step(s);
+    *same = 0;
+    if (rc == SQLITE_ROW) {
+        const unsigned char *rid = sqlite3_column_text(s, 2);
+        *same = sqlite3_column_int64(s, 0) == platform && sqlite3_column_int(s, 1) == type &&
+                (size_t)sqlite3_column_bytes(s, 2) == n && memcmp(rid, id, n) == 0;
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? TY_OK : store_err(rc);
+}
+
+static void bind_value(sqlite3_stmt *s, int col, const ty_record *r, const char *field)
+{
+    int fi = ty_schema_field(r->schema, field, strlen(field));
+    if (fi < 0 || !r->top[fi].present) {
+        sqlite3_bind_null(s, col);
+        return;
+    }
+    size_t n;
+    const char *v = ty_value_str(r, &r->top[fi], &n);
+    sqlite3_bind_text(s, col, v, (int)n, SQLITE_STATIC);
+}
+
+/* Versions and current state of products and merchants. */
+static ty_err project(ty_store *st, int64_t platform, const ty_record *r, int64_t seq)
+{
+    int type = r->schema->type;
+    int ts_ver = type == TY_REC_PRODUCT ? ST_PRODUCT_VERSION : ST_MERCHANT_VERSION;
+    int ts_up = type == TY_REC_PRODUCT ? ST_PRODUCT_UPSERT : ST_MERCHANT_UPSERT;
+    const char *key = type == TY_REC_PRODUCT ? "sku" : "merchant_id";
+    int64_t ts = r->top[TY_F_TIME].i;
+
+    sqlite3_stmt *s = st->st[ts_ver];
+    sqlite3_bind_int64(s, 1, platform);
+    bind_value(s, 2, r, key);
+    sqlite3_bind_int64(s, 3, ts);
+    sqlite3_bind_int64(s, 4, seq);
+    TY_TRY(step_done(s));
+
+    s = st->st[ts_up];
+    sqlite3_bind_int64(s, 1, platform);
+    bind_value(s, 2, r, key);
+    sqlite3_bind_int64(s, 3, seq);
+    sqlite3_bind_int64(s, 4, ts);
+    if (type == TY_REC_PRODUCT) {
+        bind_value(s, 5, r, "brand");
+        bind_value(s, 6, r, "title");
+        bind_value(s, 7, r, "origin_country");
+        bind_value(s, 8, r, "merchant_id");
+    } else {
+        bind_value(s, 5, r, "name");
+        bind_value(s, 6, r, "country");
+    }
+    return step_done(s);
+}
+
+/* The sku an event is about, when it names exactly one. */
+static void bind_sku(sqlite3_stmt *s, int col, const ty_record *r)
+{
+    int type = r->schema->type;
+    if (type == TY_REC_ORDER || type == TY_REC_ADVERSE_EVENT) {
+        const char *list = type == TY_REC_ORDER ? "items" : "products";
+        int fi = ty_schema_field(r->schema, list, strlen(list));
+        const ty_field *f = &r->schema->fields[fi];
+        const ty_value *v = &r->top[fi];
+        if (v->count >= 1) {
+            const ty_value *sku = ty_object_field(r, f, v, 0, 0); /* sku is field 0 */
+            if (sku->present) {
+                size_t n;
+                const char *t = ty_value_str(r, sku, &n);
+                sqlite3_bind_text(s, col, t, (int)n, SQLITE_STATIC);
+                return;
+            }
+        }
+        sqlite3_bind_null(s, col);
+        return;
+    }
+    bind_value(s, col, r, "sku");
+}
+
+ty_err ty_store_add(ty_store *st, int64_t platform, int64_t batch, const ty_record *r, int *dup)
+{
+    if (!st->in_txn)
+        return TY_EINVAL;
+    size_t idn;
+    const char *id = ty_record_id(r, &idn);
+    int type = r->schema->type;
+    uint64_t h = event_key(st, platform, type, id, idn);
+    uint64_t pos = UINT64_MAX;
+    int64_t cand;
+    while (dedup_next(&st->dedup, h, &pos, &cand)) {
+        int same;
+        TY_TRY(same_event(st, cand, platform, type, id, idn, &same));
+        if (same) {
+            *dup = 1;
+            return TY_OK;
+        }
+    }
+    *dup = 0;
+    ty_buf_reset(&st->body);
+    TY_TRY(ty_record_to_json(r, buyer_hash, st, &st->body));
+
+    int64_t seq = st->max_seq + 1;
+    sqlite3_stmt *s = st->st[ST_EVENT_INSERT];
+    sqlite3_bind_int64(s, 1, seq);
+    sqlite3_bind_int64(s, 2, platform);
+    sqlite3_bind_int(s, 3, type);
+    sqlite3_bind_int64(s, 4, (int64_t)h);
+    sqlite3_bind_int64(s, 5, r->top[TY_F_TIME].i);
+    sqlite3_bind_int(s, 6, r->top[TY_F_TIME].offset);
+    sqlite3_bind_int64(s, 7, ty_now_ms());
+    sqlite3_bind_int64(s, 8, batch);
+    sqlite3_bind_text(s, 9, id, (int)idn, SQLITE_STATIC);
+    bind_sku(s, 10, r);
+    bind_value(s, 11, r, "merchant_id");
+    sqlite3_bind_text(s, 12, st->body.data, (int)st->body.len, SQLITE_STATIC);
+    TY_TRY(step_done(s));
+    if (type == TY_REC_PRODUCT || type == TY_REC_MERCHANT)
+        TY_TRY(project(st, platform, r, seq));
+    TY_TRY(dedup_insert(&st->dedup, h, seq));
+    st->max_seq = seq;
+    return TY_OK;
+}

@@ -1,0 +1,105 @@
+/*
+ * migrations.c - the store's schema, as an ordered list of migrations.
+ *
+ * PRAGMA user_version holds how many have been applied. Each migration runs in
+ * its own transaction together with the user_version bump, so a crash leaves
+ * the database at one version or the next, never between. Never edit a
+ * migration that has shipped: add a new one.
+ */
+#include <stdio.h>
+
+#include "migrations.h"
+
+static const char *const migrations[] = {
+    /* 1: platforms, events, batches, rejects, product and merchant versions */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE platforms("
+    "  id INTEGER PRIMARY KEY,"
+    "  code TEXT NOT NULL UNIQUE,"
+    "  name TEXT,"
+    "  created INTEGER NOT NULL);"
+    /* One row per accepted event. seq is the arrival order, assigned by the
+     * writer; there is deliberately no secondary index (see store.h). */
+    "CREATE TABLE events("
+    "  seq INTEGER PRIMARY KEY,"
+    "  platform INTEGER NOT NULL,"
+    "  type INTEGER NOT NULL,"
+    "  key_hash INTEGER NOT NULL,"
+    "  ts INTEGER NOT NULL,"         /* event time, ms since epoch UTC */
+    "  tz INTEGER NOT NULL,"         /* sender's offset, minutes east of UTC */
+    "  received INTEGER NOT NULL,"   /* ms since epoch UTC */
+    "  batch INTEGER NOT NULL,"
+    "  rid TEXT NOT NULL,"           /* platform-chosen id */
+    "  sku TEXT,"
+    "  merchant TEXT,"
+    "  body TEXT NOT NULL);"         /* canonical JSON */
+    "CREATE TABLE ingest_batches("
+    "  id INTEGER PRIMARY KEY,"
+    "  platform INTEGER NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  started INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  accepted INTEGER NOT NULL DEFAULT 0,"
+    "  duplicate INTEGER NOT NULL DEFAULT 0,"
+    "  rejected INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE ingest_rejects("
+    "  batch INTEGER NOT NULL,"
+    "  line INTEGER NOT NULL,"
+    "  class TEXT NOT NULL,"
+    "  field TEXT NOT NULL,"
+    "  message TEXT NOT NULL);"
+    "CREATE INDEX ingest_rejects_batch ON ingest_rejects(batch);"
+    /* Current state of each product and merchant, and every version received. */
+    "CREATE TABLE products("
+    "  platform INTEGER NOT NULL, sku TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL,"
+    "  brand TEXT, title TEXT, origin TEXT, merchant TEXT,"
+    "  PRIMARY KEY(platform, sku)) WITHOUT ROWID;"
+    "CREATE TABLE product_versions("
+    "  platform INTEGER NOT NULL, sku TEXT NOT NULL, ts INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    "  PRIMARY KEY(platform, sku, ts, seq)) WITHOUT ROWID;"
+    "CREATE TABLE merchants("
+    "  platform INTEGER NOT NULL, merchant TEXT NOT NULL, seq INTEGER NOT NULL,"
+    "  ts INTEGER NOT NULL, name TEXT, country TEXT,"
+    "  PRIMARY KEY(platform, merchant)) WITHOUT ROWID;"
+    "CREATE TABLE merchant_versions("
+    "  platform INTEGER NOT NULL, merchant TEXT NOT NULL, ts INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  PRIMARY KEY(platform, merchant, ts, seq)) WITHOUT ROWID;",
+
+    /* 2: reference tables from public regulatory data (reference.h). CosIng rows
+     * have no unique natural key (group entries are split over rows), so a row is
+     * identified by the hash of its content. */
+    "CREATE TABLE ref_substances("
+    "  id INTEGER PRIMARY KEY,"
+    "  annex TEXT NOT NULL,"          /* 'II' prohibited, 'III' restricted */
+    "  ref_no TEXT NOT NULL,"         /* entry number in the annex */
+    "  name TEXT NOT NULL,"           /* substance identification name */
+    "  group_name TEXT,"              /* the 'Nom' column: the entry's chemical/INN name(s) */
+    "  cas TEXT, ec TEXT, formula TEXT,"
+    "  product_types TEXT, max_conc TEXT, min_conc TEXT, restrictions TEXT,"
+    "  qualifiers TEXT, expressed_as TEXT, warnings TEXT, functions TEXT, notes TEXT,"
+    "  row_hash TEXT NOT NULL UNIQUE,"
+    "  imported INTEGER NOT NULL);"
+    "CREATE INDEX ref_substances_name ON ref_substances(name COLLATE NOCASE);"
+    /* exact look-up by CAS or EC number (one row per number; cells may list several) */
+    "CREATE TABLE ref_substance_ids("
+    "  kind TEXT NOT NULL, value TEXT NOT NULL, substance INTEGER NOT NULL,"
+    "  PRIMARY KEY(kind, value, substance)) WITHOUT ROWID;"
+    "CREATE TABLE ref_alerts("
+    "  alert_number TEXT PRIMARY KEY,"
+    "  product_name TEXT, category TEXT, brand TEXT, description TEXT, alert_type TEXT,"
+    "  origin_country TEXT, risk_type TEXT, risk_description TEXT, measures TEXT,"
+    "  notifying_country TEXT, recall_code TEXT, production_dates TEXT,"
+    "  row_hash TEXT NOT NULL,"
+    "  imported INTEGER NOT NULL);",
+};
+
+int store_migration_count(void)
+{
+    return (int)(sizeof migrations / sizeof migrations[0]);
+}
+
+const char *store_migration(int i)
+{
+    return migrations[i];
+}

@@ -1,0 +1,50 @@
+/* store_impl.h - the store handle, shared by the files of src/store/ (private). */
+#ifndef TIANYAN_STORE_IMPL_H
+#define TIANYAN_STORE_IMPL_H
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "dedup.h"
+#include "tianyan/buf.h"
+#include "tianyan/store.h"
+
+/* Prepared statements, by purpose. */
+enum {
+    ST_EVENT_INSERT,
+    ST_EVENT_KEY,      /* platform, type, rid of an event, by seq */
+    ST_CATCHUP,        /* seq, key_hash of events after a seq */
+    ST_BATCH_INSERT,
+    ST_BATCH_COUNT,
+    ST_REJECT_INSERT,
+    ST_PRODUCT_VERSION,
+    ST_PRODUCT_UPSERT,
+    ST_MERCHANT_VERSION,
+    ST_MERCHANT_UPSERT,
+    ST__COUNT
+};
+
+struct ty_store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST__COUNT];
+    int in_txn;
+    dedup_index dedup;
+    int64_t max_seq;          /* highest event seq in the index */
+    int64_t committed_seq;    /* highest seq known committed */
+    unsigned char dedup_key[crypto_shorthash_KEYBYTES];
+    unsigned char secret[32]; /* pseudonym key, from the key file */
+    ty_buf body;              /* canonical JSON of the event being written */
+    int64_t batch_rejects_batch; /* rejects kept for this batch so far */
+    int64_t batch_rejects;
+};
+
+/* Loads seq/key_hash of events after st->max_seq into the index. */
+ty_err store_catch_up(ty_store *st);
+
+/* Prepares the statements used by writers. */
+ty_err store_prepare(ty_store *st);
+
+/* Maps an SQLite result code to ty_err. */
+ty_err store_err(int rc);
+
+#endif
