@@ -1,16 +1,23 @@
 /*
- * ingest.h - the ingest pipeline: feed bytes of one platform submission,
- * decode and validate them, store each valid event exactly once, and report
- * accepted / duplicate / rejected counts with the reason for every reject.
+ * ingest.h - the ingest pipeline: decode and validate platform submissions,
+ * store each valid event exactly once, and report accepted / duplicate /
+ * rejected counts with the reason for every reject.
  *
- * Group commit: events are written inside a store transaction that is
- * committed every batch_events records and at the end. Counts in a report
- * cover committed work only, so "accepted" always means "on disk". If the
- * process dies, everything after the last commit is simply not acknowledged;
- * sending the same input again stores each event once.
+ * Two halves on two threads:
+ *  - the writer (ty_writer) is the one thread that writes to a store. It takes
+ *    prepared rows from a bounded queue, checks each against the exactly-once
+ *    index, inserts it, and commits in groups: after commit_events items, or
+ *    when the queue has been idle for commit_ms. A full queue blocks producers
+ *    (back-pressure, never silent loss).
+ *  - a submission (one file, one HTTP request body) is fed on the caller's
+ *    thread: decoding, validation, canonical JSON and pseudonymisation happen
+ *    there, so parsing one submission overlaps with writing the previous rows.
  *
- * The same pipeline serves the CLI (files) and, later, the HTTP server
- * (request bodies): ty_ingest_feed() takes chunks of any size.
+ * Durable before acknowledged: a submission's counts move from pending to
+ * committed only when the transaction holding its rows has committed
+ * (synchronous=FULL). ty_submission_close() returns after everything it
+ * submitted is on disk. A crash loses only unacknowledged rows; sending the
+ * same input again stores each event once.
  */
 #ifndef TIANYAN_INGEST_H
 #define TIANYAN_INGEST_H
@@ -22,42 +29,84 @@
 
 typedef struct ty_ingest_report {
     uint64_t accepted;  /* new events, committed */
-    uint64_t duplicate; /* already stored (same platform, type, id) */
+    uint64_t duplicate; /* already stored (same platform, type, id), committed */
     uint64_t rejected;  /* lines or row groups refused; see errors */
     uint64_t lines;     /* input lines read */
-    uint64_t commits;   /* transactions committed */
+    uint64_t commits;   /* transactions that carried rows of this submission */
     uint64_t by_class[TY_REJ__COUNT];
     int64_t batch;      /* ingest_batches row of this submission */
-    ty_reject *errors;  /* the first max_errors rejects, in input order */
+    ty_reject *errors;  /* the first max_errors rejects, in input order (malloc'd) */
     size_t nerrors;
 } ty_ingest_report;
 
-typedef struct ty_ingest_opts {
-    const char *platform; /* platform code; created when missing */
-    ty_format format;
-    const char *source;   /* shown in the batch record (file name, request id) */
-    size_t batch_events;  /* records per commit; 0 means 10000 */
-    size_t max_errors;    /* rejects kept in the report; 0 means 100 */
-    const ty_codec_limits *limits; /* NULL for defaults */
-    /* Called after each commit with the running totals (may be NULL). */
+/* Releases rep->errors. */
+void ty_ingest_report_free(ty_ingest_report *rep);
+
+/* ---- the writer ---- */
+
+typedef struct ty_writer ty_writer;
+
+typedef struct ty_writer_opts {
+    size_t commit_events; /* items per commit at most; 0 means 10000 */
+    int commit_ms;        /* commit an idle group after this long; 0 means 20 */
+    size_t queue_chunks;  /* chunks (of up to 512 rows) queued before producers wait; 0 means 64 */
+} ty_writer_opts;
+
+/* Starts the writer thread. While it runs, the store must not be written by
+ * anyone else in this process (reads through other connections are fine). */
+ty_err ty_writer_start(ty_writer **w, ty_store *st, const ty_writer_opts *o);
+
+/* Commits what is queued, stops the thread and frees the writer. All
+ * submissions must be closed first. Returns the last store error, if any. */
+ty_err ty_writer_stop(ty_writer **w);
+
+/* ---- submissions ---- */
+
+typedef struct ty_submission ty_submission;
+
+typedef struct ty_submission_opts {
+    int64_t platform;    /* platforms.id (ty_store_platform) */
+    const char *source;  /* shown in the batch record: file name, request id */
+    size_t max_errors;   /* rejects kept in the report; 0 means 100 */
+    /* Called on the writer thread after each commit that carried rows of this
+     * submission, with its committed totals (may be NULL). */
     void (*on_commit)(void *ctx, const ty_ingest_report *rep);
     void *ctx;
-} ty_ingest_opts;
+} ty_submission_opts;
+
+ty_err ty_submission_open(ty_writer *w, const ty_submission_opts *o, ty_submission **s);
+
+/* Prepares a validated record and queues it (waits while the queue is full). */
+ty_err ty_submission_record(ty_submission *s, const ty_record *rec);
+
+/* Queues a reject (kept in ingest_rejects and counted with the rest). */
+ty_err ty_submission_reject(ty_submission *s, const ty_reject *rej);
+
+/* Flushes, waits until everything submitted is committed, fills rep (committed
+ * counts; rep->errors must be released with ty_ingest_report_free) and frees
+ * the submission. Returns the store error that failed it, if any: then only the
+ * counts in rep are acknowledged. */
+ty_err ty_submission_close(ty_submission **s, ty_ingest_report *rep);
+
+/* ---- decoding into a submission ---- */
 
 typedef struct ty_ingest ty_ingest;
 
-ty_err ty_ingest_begin(ty_ingest **ig, ty_store *st, const ty_ingest_opts *o);
+typedef struct ty_ingest_opts {
+    ty_submission_opts sub;
+    ty_format format;
+    const ty_codec_limits *limits; /* NULL for defaults */
+} ty_ingest_opts;
+
+ty_err ty_ingest_begin(ty_ingest **ig, ty_writer *w, const ty_ingest_opts *o);
 ty_err ty_ingest_feed(ty_ingest *ig, const void *bytes, size_t n);
-/* Ends the input and commits. On error nothing after the last commit is acknowledged. */
-ty_err ty_ingest_end(ty_ingest *ig);
-/* The running report (committed counts). Valid until ty_ingest_free(). */
-const ty_ingest_report *ty_ingest_report_of(const ty_ingest *ig);
+/* Ends the input, waits for the commit, fills rep and frees the ingest. */
+ty_err ty_ingest_end(ty_ingest **ig, ty_ingest_report *rep);
+/* Abandons an ingest (what was already committed stays). */
 void ty_ingest_free(ty_ingest **ig);
 
-/* Convenience: ingests one file ("-" for standard input). rep->errors is
- * malloc'd; release it with ty_ingest_report_free(). */
-ty_err ty_ingest_path(ty_store *st, const ty_ingest_opts *o, const char *path,
+/* Convenience: ingests one file ("-" for standard input) as one submission. */
+ty_err ty_ingest_path(ty_writer *w, const ty_ingest_opts *o, const char *path,
                       ty_ingest_report *rep);
-void ty_ingest_report_free(ty_ingest_report *rep);
 
 #endif

@@ -69,6 +69,32 @@ ty_err ty_store_batch_open(ty_store *st, int64_t platform, const char *source, i
  */
 ty_err ty_store_add(ty_store *st, int64_t platform, int64_t batch, const ty_record *rec, int *dup);
 
+/*
+ * The same in two steps, so that the expensive part can run on another thread:
+ * ty_store_prepare_row() turns a validated record into the row the store will
+ * write (canonical JSON with pseudonymised buyer, keyed duplicate-index hash,
+ * entity columns), appending its strings to arena. It only reads immutable
+ * store state and is safe to call from any thread while the store is open.
+ * ty_store_add_row() then does the exactly-once check and the insert on the
+ * store's thread, like ty_store_add().
+ */
+enum { TY_ROW_RID, TY_ROW_SKU, TY_ROW_MERCHANT, TY_ROW_BODY, TY_ROW_P1, TY_ROW_P2, TY_ROW_P3,
+       TY_ROW_P4, TY_ROW__N };
+
+typedef struct ty_event_row {
+    int type;
+    int64_t ts;         /* event time, ms UTC */
+    int tz;             /* offset, minutes east of UTC */
+    uint64_t key_hash;  /* duplicate-index key */
+    uint8_t has[TY_ROW__N];
+    uint32_t off[TY_ROW__N], len[TY_ROW__N]; /* strings in the arena */
+} ty_event_row;
+
+ty_err ty_store_prepare_row(const ty_store *st, int64_t platform, const ty_record *rec,
+                            ty_buf *arena, ty_event_row *row);
+ty_err ty_store_add_row(ty_store *st, int64_t platform, int64_t batch, const ty_event_row *row,
+                        const char *arena, int *dup);
+
 /* Records a rejected line of a batch (the first TY_STORE_REJECTS_KEPT of each batch are kept). */
 ty_err ty_store_add_reject(ty_store *st, int64_t batch, const ty_reject *rej);
 #define TY_STORE_REJECTS_KEPT 1000

@@ -82,25 +82,34 @@ int cmd_demo(const cli_cmd *c, int argc, char **argv)
     printf("Ingesting into %s (exactly once; counts are committed work):\n", db);
     uint64_t acc = 0, dup = 0, rej = 0;
     int64_t t1 = ty_now_ms();
+    /* platforms are resolved before the writer thread owns the store's connection */
+    int64_t pid[TY_SIM_PLATFORMS_MAX];
+    for (int i = 0; i < s.nplatforms && e == TY_OK; i++)
+        e = ty_store_platform(st, s.platform[i].code, 1, &pid[i]);
+    ty_writer *w = NULL;
+    if (e == TY_OK)
+        e = ty_writer_start(&w, st, NULL);
     for (int i = 0; i < s.nplatforms && e == TY_OK; i++) {
         progress p = {s.platform[i].code, ty_now_ms()};
         ty_ingest_opts io = {0};
-        io.platform = s.platform[i].code;
+        io.sub.platform = pid[i];
+        io.sub.source = s.platform[i].path;
+        io.sub.on_commit = on_commit;
+        io.sub.ctx = &p;
         io.format = TY_FMT_JSONL;
-        io.source = s.platform[i].path;
-        io.on_commit = on_commit;
-        io.ctx = &p;
         ty_ingest_report r;
-        e = ty_ingest_path(st, &io, s.platform[i].path, &r);
+        e = ty_ingest_path(w, &io, s.platform[i].path, &r);
         printf("\n");
-        if (e != TY_OK) {
+        if (e != TY_OK)
             fprintf(stderr, "tianyan demo: %s: %s\n", s.platform[i].path, ty_err_message(e));
-        }
         acc += r.accepted;
         dup += r.duplicate;
         rej += r.rejected;
         ty_ingest_report_free(&r);
     }
+    ty_err we = ty_writer_stop(&w);
+    if (e == TY_OK)
+        e = we;
     double secs = (double)(ty_now_ms() - t1) / 1000.0;
     printf("\nSummary: %llu accepted, %llu duplicate, %llu rejected in %.1f s (%.0f events/s)\n",
            (unsigned long long)acc, (unsigned long long)dup, (unsigned long long)rej, secs,

@@ -161,24 +161,33 @@ int cmd_ingest(const cli_cmd *c, int argc, char **argv)
         return rc;
     }
     int json = cli_get(c, &a, "json") != NULL;
+    int64_t pid;
+    ty_writer *w = NULL;
+    e = ty_store_platform(st, platform, 1, &pid);
+    if (e == TY_OK)
+        e = ty_writer_start(&w, st, &(ty_writer_opts){(size_t)batch, 0, 0});
+    if (e != TY_OK) {
+        fprintf(stderr, "tianyan ingest: %s: %s\n", ty_err_message(e), ty_store_errmsg(st));
+        ty_store_close(&st);
+        return CLI_FAIL;
+    }
     rc = CLI_OK;
     for (int i = 0; i < a.npos; i++) {
         ty_ingest_opts io = {0};
-        io.platform = platform;
+        io.sub.platform = pid;
+        io.sub.source = a.pos[i];
+        io.sub.max_errors = (size_t)maxerr;
         io.format = f;
-        io.source = a.pos[i];
-        io.batch_events = (size_t)batch;
-        io.max_errors = (size_t)maxerr;
         ty_ingest_report rep;
-        e = ty_ingest_path(st, &io, a.pos[i], &rep);
+        e = ty_ingest_path(w, &io, a.pos[i], &rep);
         if (json)
             print_report_json(a.pos[i], &rep, e);
         else if (e == TY_OK)
             print_report_text(a.pos[i], &rep);
         if (e != TY_OK) {
+            int st_err = e == TY_ESTORE || e == TY_EBUSY || e == TY_EIO;
             fprintf(stderr, "tianyan ingest: %s: %s%s%s\n", a.pos[i], ty_err_message(e),
-                    e == TY_ESTORE || e == TY_EBUSY || e == TY_EIO ? ": " : "",
-                    e == TY_ESTORE || e == TY_EBUSY || e == TY_EIO ? ty_store_errmsg(st) : "");
+                    st_err ? ": " : "", st_err ? ty_store_errmsg(st) : "");
             if (rep.commits)
                 fprintf(stderr, "tianyan ingest: %s: %llu accepted and %llu duplicate events were "
                                 "committed before the failure; re-send the file to finish\n",
@@ -191,6 +200,11 @@ int cmd_ingest(const cli_cmd *c, int argc, char **argv)
         if (rep.rejected)
             rc = CLI_REJECTS;
         ty_ingest_report_free(&rep);
+    }
+    e = ty_writer_stop(&w);
+    if (e != TY_OK && rc != CLI_FAIL) {
+        fprintf(stderr, "tianyan ingest: %s: %s\n", ty_err_message(e), ty_store_errmsg(st));
+        rc = CLI_FAIL;
     }
     ty_store_close(&st);
     return rc;

@@ -188,6 +188,9 @@ static ty_err build(caers *c)
     ty_buf_reset(&seen);
     if (e == TY_OK)
         e = ty_buf_putc(&seen, '\n');
+    /* the array token is pushed first and dropped again if no outcome maps to one */
+    uint32_t ntok_before = d->raw.ntok;
+    size_t outcomes = 0;
     if (e == TY_OK)
         e = raw_push(&d->raw, RAW_ARRAY, "outcomes", 8, NULL, 0, &arr);
     const char *p = cell(c, 0, C_OUTCOMES);
@@ -208,6 +211,7 @@ static ty_err build(caers *c)
                 e = ty_buf_printf(&seen, "%s\n", mapped);
                 if (e == TY_OK)
                     e = push_text(d, NULL, mapped);
+                outcomes++;
             }
         }
         if (!q)
@@ -215,6 +219,8 @@ static ty_err build(caers *c)
         p = q + 2;
     }
     raw_close(&d->raw, arr);
+    if (e == TY_OK && outcomes == 0)
+        d->raw.ntok = ntok_before; /* no outcome of its own: leave the field out */
     ty_buf_free(&seen);
     if (e == TY_ELIMIT)
         return dec_rejectf(d, c->line, TY_REJ_TOO_LONG, "", "report is too large");

@@ -2,6 +2,7 @@
 #include "raw.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 void raw_init(raw_doc *d, size_t text_max)
 {
@@ -38,18 +39,25 @@ ty_err raw_push(raw_doc *d, raw_kind k, const char *key, size_t klen, const char
         d->tok = t;
         d->cap = cap;
     }
+    /* one reservation for key, value and their NULs */
+    TY_TRY(ty_buf_reserve(&d->text, klen + vlen + 2));
     raw_tok *t = &d->tok[d->ntok];
+    char *w = d->text.data + d->text.len;
     t->kind = (uint8_t)k;
     t->key_off = (uint32_t)d->text.len;
     t->key_len = (uint32_t)klen;
     if (klen) {
-        TY_TRY(ty_buf_append(&d->text, key, klen));
-        TY_TRY(ty_buf_putc(&d->text, '\0'));
+        memcpy(w, key, klen);
+        w[klen] = '\0';
+        w += klen + 1;
     }
-    t->off = (uint32_t)d->text.len;
+    t->off = (uint32_t)(w - d->text.data);
     t->len = (uint32_t)vlen;
-    TY_TRY(ty_buf_append(&d->text, val ? val : "", vlen));
-    TY_TRY(ty_buf_putc(&d->text, '\0'));
+    if (vlen)
+        memcpy(w, val, vlen);
+    w[vlen] = '\0';
+    d->text.len = (size_t)(w - d->text.data) + vlen + 1;
+    d->text.data[d->text.len] = '\0';
     t->end = d->ntok + 1;
     *idx = d->ntok++;
     return TY_OK;

@@ -330,7 +330,9 @@ static const ty_schema ae_product_s = {
 static const ty_field adverse_event_f[] = {
     COMMON_FIELDS,
     F_OBJS("products", REQ, 1, 20, ae_product_s, "Products involved."),
-    F_LIST("reactions", REQ, 1, 100, 200, "Reactions, as MedDRA preferred terms where possible."),
+    F_LIST("reactions", REQ, 1, 100, 200,
+           "Reactions, as MedDRA preferred terms where possible; at least one (ICH E2D: a valid "
+           "report needs an adverse event)."),
     F_ENUM("seriousness", REQ, seriousness, "serious or non_serious."),
     F_ELIST("outcomes", 0, 0, 15, outcome, "Outcomes."),
     F_ENUM("age_band", 0, age_band, "Age band of the person affected."),
@@ -400,9 +402,12 @@ const ty_schema *ty_schema_by_name(const char *name, size_t n)
 
 int ty_schema_field(const ty_schema *s, const char *name, size_t n)
 {
+    if (n == 0)
+        return -1;
     for (size_t i = 0; i < s->nfields; i++) {
         const char *f = s->fields[i].name;
-        if (strncmp(f, name, n) == 0 && f[n] == '\0')
+        /* first-byte filter: this runs for every field of every event */
+        if (f[0] == name[0] && strncmp(f, name, n) == 0 && f[n] == '\0')
             return (int)i;
     }
     return -1;
@@ -416,8 +421,11 @@ const ty_enum *const *ty_enums(size_t *count)
 
 int ty_enum_find(const ty_enum *e, const char *code, size_t n)
 {
+    if (n == 0)
+        return -1;
     for (size_t i = 0; i < e->count; i++)
-        if (strncmp(e->values[i].code, code, n) == 0 && e->values[i].code[n] == '\0')
+        if (e->values[i].code[0] == code[0] && strncmp(e->values[i].code, code, n) == 0 &&
+            e->values[i].code[n] == '\0')
             return (int)i;
     return -1;
 }

@@ -146,7 +146,7 @@ ty_err ty_store_add_reject(ty_store *st, int64_t batch, const ty_reject *rej)
 /* Pseudonym of a buyer id: "h1:" + hex(BLAKE2b-128 keyed with the store secret). */
 static ty_err buyer_hash(void *ctx, const char *id, size_t n, char out[80])
 {
-    ty_store *st = ctx;
+    const ty_store *st = ctx;
     unsigned char h[16];
     if (crypto_generichash(h, sizeof h, (const unsigned char *)id, n, st->secret,
                            sizeof st->secret) != 0)
@@ -193,115 +193,150 @@ static ty_err same_event(ty_store *st, int64_t seq, int64_t platform, int type, 
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? TY_OK : store_err(rc);
 }
 
-static void bind_value(sqlite3_stmt *s, int col, const ty_record *r, const char *field)
+/* Appends the text of a top-level field (when present) to the arena as row string k. */
+static ty_err row_field(ty_event_row *row, int k, const ty_record *r, int fi, ty_buf *arena)
 {
-    int fi = ty_schema_field(r->schema, field, strlen(field));
-    if (fi < 0 || !r->top[fi].present) {
-        sqlite3_bind_null(s, col);
-        return;
-    }
+    if (fi < 0 || !r->top[fi].present)
+        return TY_OK;
     size_t n;
     const char *v = ty_value_str(r, &r->top[fi], &n);
-    sqlite3_bind_text(s, col, v, (int)n, SQLITE_STATIC);
+    row->has[k] = 1;
+    row->off[k] = (uint32_t)arena->len;
+    row->len[k] = (uint32_t)n;
+    return ty_buf_append(arena, v, n);
+}
+
+static int field_of(const ty_record *r, const char *name)
+{
+    return ty_schema_field(r->schema, name, strlen(name));
+}
+
+ty_err ty_store_prepare_row(const ty_store *st, int64_t platform, const ty_record *r,
+                            ty_buf *arena, ty_event_row *row)
+{
+    memset(row, 0, sizeof *row);
+    int type = r->schema->type;
+    size_t idn;
+    const char *id = ty_record_id(r, &idn);
+    row->type = type;
+    row->ts = r->top[TY_F_TIME].i;
+    row->tz = r->top[TY_F_TIME].offset;
+    row->key_hash = event_key(st, platform, type, id, idn);
+    TY_TRY(row_field(row, TY_ROW_RID, r, TY_F_ID, arena));
+
+    /* the sku an event is about, when it names exactly one (first item or product) */
+    if (type == TY_REC_ORDER || type == TY_REC_ADVERSE_EVENT) {
+        int fi = field_of(r, type == TY_REC_ORDER ? "items" : "products");
+        const ty_value *v = &r->top[fi];
+        if (v->count >= 1) {
+            const ty_value *sku = ty_object_field(r, &r->schema->fields[fi], v, 0, 0);
+            if (sku->present) {
+                size_t n;
+                const char *t = ty_value_str(r, sku, &n);
+                row->has[TY_ROW_SKU] = 1;
+                row->off[TY_ROW_SKU] = (uint32_t)arena->len;
+                row->len[TY_ROW_SKU] = (uint32_t)n;
+                TY_TRY(ty_buf_append(arena, t, n));
+            }
+        }
+    } else {
+        TY_TRY(row_field(row, TY_ROW_SKU, r, field_of(r, "sku"), arena));
+    }
+    TY_TRY(row_field(row, TY_ROW_MERCHANT, r, field_of(r, "merchant_id"), arena));
+    if (type == TY_REC_PRODUCT) {
+        TY_TRY(row_field(row, TY_ROW_P1, r, field_of(r, "brand"), arena));
+        TY_TRY(row_field(row, TY_ROW_P2, r, field_of(r, "title"), arena));
+        TY_TRY(row_field(row, TY_ROW_P3, r, field_of(r, "origin_country"), arena));
+    } else if (type == TY_REC_MERCHANT) {
+        TY_TRY(row_field(row, TY_ROW_P1, r, field_of(r, "name"), arena));
+        TY_TRY(row_field(row, TY_ROW_P2, r, field_of(r, "country"), arena));
+    }
+    row->off[TY_ROW_BODY] = (uint32_t)arena->len;
+    TY_TRY(ty_record_to_json(r, buyer_hash, (void *)st, arena));
+    row->has[TY_ROW_BODY] = 1;
+    row->len[TY_ROW_BODY] = (uint32_t)(arena->len - row->off[TY_ROW_BODY]);
+    return TY_OK;
+}
+
+static void bind_row(sqlite3_stmt *s, int col, const ty_event_row *row, int k, const char *arena)
+{
+    if (row->has[k])
+        sqlite3_bind_text(s, col, arena + row->off[k], (int)row->len[k], SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, col);
 }
 
 /* Versions and current state of products and merchants. */
-static ty_err project(ty_store *st, int64_t platform, const ty_record *r, int64_t seq)
+static ty_err project(ty_store *st, int64_t platform, const ty_event_row *row, const char *arena,
+                      int64_t seq)
 {
-    int type = r->schema->type;
-    int ts_ver = type == TY_REC_PRODUCT ? ST_PRODUCT_VERSION : ST_MERCHANT_VERSION;
-    int ts_up = type == TY_REC_PRODUCT ? ST_PRODUCT_UPSERT : ST_MERCHANT_UPSERT;
-    const char *key = type == TY_REC_PRODUCT ? "sku" : "merchant_id";
-    int64_t ts = r->top[TY_F_TIME].i;
-
-    sqlite3_stmt *s = st->st[ts_ver];
+    int product = row->type == TY_REC_PRODUCT;
+    sqlite3_stmt *s = st->st[product ? ST_PRODUCT_VERSION : ST_MERCHANT_VERSION];
+    int key = product ? TY_ROW_SKU : TY_ROW_MERCHANT;
     sqlite3_bind_int64(s, 1, platform);
-    bind_value(s, 2, r, key);
-    sqlite3_bind_int64(s, 3, ts);
+    bind_row(s, 2, row, key, arena);
+    sqlite3_bind_int64(s, 3, row->ts);
     sqlite3_bind_int64(s, 4, seq);
     TY_TRY(step_done(s));
 
-    s = st->st[ts_up];
+    s = st->st[product ? ST_PRODUCT_UPSERT : ST_MERCHANT_UPSERT];
     sqlite3_bind_int64(s, 1, platform);
-    bind_value(s, 2, r, key);
+    bind_row(s, 2, row, key, arena);
     sqlite3_bind_int64(s, 3, seq);
-    sqlite3_bind_int64(s, 4, ts);
-    if (type == TY_REC_PRODUCT) {
-        bind_value(s, 5, r, "brand");
-        bind_value(s, 6, r, "title");
-        bind_value(s, 7, r, "origin_country");
-        bind_value(s, 8, r, "merchant_id");
-    } else {
-        bind_value(s, 5, r, "name");
-        bind_value(s, 6, r, "country");
+    sqlite3_bind_int64(s, 4, row->ts);
+    bind_row(s, 5, row, TY_ROW_P1, arena);
+    bind_row(s, 6, row, TY_ROW_P2, arena);
+    if (product) {
+        bind_row(s, 7, row, TY_ROW_P3, arena);
+        bind_row(s, 8, row, TY_ROW_MERCHANT, arena);
     }
     return step_done(s);
 }
 
-/* The sku an event is about, when it names exactly one. */
-static void bind_sku(sqlite3_stmt *s, int col, const ty_record *r)
-{
-    int type = r->schema->type;
-    if (type == TY_REC_ORDER || type == TY_REC_ADVERSE_EVENT) {
-        const char *list = type == TY_REC_ORDER ? "items" : "products";
-        int fi = ty_schema_field(r->schema, list, strlen(list));
-        const ty_field *f = &r->schema->fields[fi];
-        const ty_value *v = &r->top[fi];
-        if (v->count >= 1) {
-            const ty_value *sku = ty_object_field(r, f, v, 0, 0); /* sku is field 0 */
-            if (sku->present) {
-                size_t n;
-                const char *t = ty_value_str(r, sku, &n);
-                sqlite3_bind_text(s, col, t, (int)n, SQLITE_STATIC);
-                return;
-            }
-        }
-        sqlite3_bind_null(s, col);
-        return;
-    }
-    bind_value(s, col, r, "sku");
-}
-
-ty_err ty_store_add(ty_store *st, int64_t platform, int64_t batch, const ty_record *r, int *dup)
+ty_err ty_store_add_row(ty_store *st, int64_t platform, int64_t batch, const ty_event_row *row,
+                        const char *arena, int *dup)
 {
     if (!st->in_txn)
         return TY_EINVAL;
-    size_t idn;
-    const char *id = ty_record_id(r, &idn);
-    int type = r->schema->type;
-    uint64_t h = event_key(st, platform, type, id, idn);
+    const char *id = arena + row->off[TY_ROW_RID];
+    size_t idn = row->len[TY_ROW_RID];
     uint64_t pos = UINT64_MAX;
     int64_t cand;
-    while (dedup_next(&st->dedup, h, &pos, &cand)) {
+    while (dedup_next(&st->dedup, row->key_hash, &pos, &cand)) {
         int same;
-        TY_TRY(same_event(st, cand, platform, type, id, idn, &same));
+        TY_TRY(same_event(st, cand, platform, row->type, id, idn, &same));
         if (same) {
             *dup = 1;
             return TY_OK;
         }
     }
     *dup = 0;
-    ty_buf_reset(&st->body);
-    TY_TRY(ty_record_to_json(r, buyer_hash, st, &st->body));
-
     int64_t seq = st->max_seq + 1;
     sqlite3_stmt *s = st->st[ST_EVENT_INSERT];
     sqlite3_bind_int64(s, 1, seq);
     sqlite3_bind_int64(s, 2, platform);
-    sqlite3_bind_int(s, 3, type);
-    sqlite3_bind_int64(s, 4, (int64_t)h);
-    sqlite3_bind_int64(s, 5, r->top[TY_F_TIME].i);
-    sqlite3_bind_int(s, 6, r->top[TY_F_TIME].offset);
+    sqlite3_bind_int(s, 3, row->type);
+    sqlite3_bind_int64(s, 4, (int64_t)row->key_hash);
+    sqlite3_bind_int64(s, 5, row->ts);
+    sqlite3_bind_int(s, 6, row->tz);
     sqlite3_bind_int64(s, 7, ty_now_ms());
     sqlite3_bind_int64(s, 8, batch);
-    sqlite3_bind_text(s, 9, id, (int)idn, SQLITE_STATIC);
-    bind_sku(s, 10, r);
-    bind_value(s, 11, r, "merchant_id");
-    sqlite3_bind_text(s, 12, st->body.data, (int)st->body.len, SQLITE_STATIC);
+    bind_row(s, 9, row, TY_ROW_RID, arena);
+    bind_row(s, 10, row, TY_ROW_SKU, arena);
+    bind_row(s, 11, row, TY_ROW_MERCHANT, arena);
+    bind_row(s, 12, row, TY_ROW_BODY, arena);
     TY_TRY(step_done(s));
-    if (type == TY_REC_PRODUCT || type == TY_REC_MERCHANT)
-        TY_TRY(project(st, platform, r, seq));
-    TY_TRY(dedup_insert(&st->dedup, h, seq));
+    if (row->type == TY_REC_PRODUCT || row->type == TY_REC_MERCHANT)
+        TY_TRY(project(st, platform, row, arena, seq));
+    TY_TRY(dedup_insert(&st->dedup, row->key_hash, seq));
     st->max_seq = seq;
     return TY_OK;
+}
+
+ty_err ty_store_add(ty_store *st, int64_t platform, int64_t batch, const ty_record *r, int *dup)
+{
+    ty_event_row row;
+    ty_buf_reset(&st->body);
+    TY_TRY(ty_store_prepare_row(st, platform, r, &st->body, &row));
+    return ty_store_add_row(st, platform, batch, &row, st->body.data, dup);
 }

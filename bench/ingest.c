@@ -1,0 +1,345 @@
+/*
+ * bench/ingest.c - durable ingest throughput against the raw SQLite floor,
+ * measured in the same run.
+ *
+ *   ours:  JSON Lines order events with random 16-hex-digit ids, through the
+ *          whole pipeline (decode, validate, canonicalise, pseudonymise buyer,
+ *          exactly-once check, insert, group commit every 10,000 events).
+ *   floor: a prepared INSERT of rows of the same width (same 12 columns, same
+ *          values) with sequential ids into one table, committed every 10,000
+ *          rows, with the same SQLite settings (WAL, synchronous=FULL).
+ *
+ * Each is measured into an empty store and into one already holding PRELOAD
+ * events. Prints events/s for both and the ratio ours/floor.
+ *
+ * usage: bench-ingest [--events N] [--preload M] [--dir DIR] [--keep]
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "tianyan/ingest.h"
+#include "tianyan/timeutil.h"
+
+#define BATCH 10000
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* xorshift64*: the bench only needs fast, repeatable ids */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545F4914F6CDD1DULL;
+}
+
+/* Writes n order events (about 257 bytes each) with random 16-hex ids. */
+static int gen_events(const char *path, uint64_t n, uint64_t t0_ms)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    for (uint64_t i = 0; i < n; i++) {
+        char when[TY_TIME_TEXT_MAX];
+        ty_time_format((int64_t)(t0_ms + i * 37), 480, 1, when);
+        uint64_t r = rnd();
+        fprintf(f,
+                "{\"spec_version\":\"1.0\",\"type\":\"order\",\"id\":\"%016llx\",\"time\":\"%s\","
+                "\"merchant_id\":\"m%04u\",\"buyer\":\"u%08x\",\"items\":[{\"sku\":\"sku-%05u\","
+                "\"quantity\":%u,\"unit_price\":%u}],\"currency\":\"CNY\",\"destination\":"
+                "\"CN-ZJ\",\"trade_mode\":\"1210\"}\n",
+                (unsigned long long)rnd(), when, (unsigned)(r % 500), (unsigned)(r >> 32),
+                (unsigned)(r % 20000), (unsigned)(1 + r % 3), (unsigned)(990 + r % 50000));
+    }
+    return fclose(f);
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        fprintf(stderr, "sqlite: %s: %s\n", sql, err ? err : "?");
+        sqlite3_free(err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The floor: same columns and values, sequential ids, prepared insert, 10,000 per commit. */
+typedef struct floor_db {
+    sqlite3 *db;
+    sqlite3_stmt *ins;
+    int64_t next;
+} floor_db;
+
+static int floor_open(floor_db *f, const char *path)
+{
+    if (sqlite3_open(path, &f->db) != SQLITE_OK)
+        return -1;
+    if (exec(f->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-262144;"
+                    "PRAGMA temp_store=MEMORY;"
+                    "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, platform INTEGER "
+                    "NOT NULL, type INTEGER NOT NULL, key_hash INTEGER NOT NULL, ts INTEGER NOT "
+                    "NULL, tz INTEGER NOT NULL, received INTEGER NOT NULL, batch INTEGER NOT NULL, "
+                    "rid TEXT NOT NULL, sku TEXT, merchant TEXT, body TEXT NOT NULL)"))
+        return -1;
+    if (sqlite3_prepare_v2(f->db, "INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1, &f->ins,
+                           NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_stmt *s;
+    sqlite3_prepare_v2(f->db, "SELECT coalesce(max(seq), 0) FROM events", -1, &s, NULL);
+    sqlite3_step(s);
+    f->next = sqlite3_column_int64(s, 0) + 1;
+    sqlite3_finalize(s);
+    return 0;
+}
+
+static void floor_close(floor_db *f)
+{
+    sqlite3_finalize(f->ins);
+    sqlite3_close(f->db);
+}
+
+/* Inserts the events of a JSONL file with their lines as bodies (parsing is not timed:
+ * lines are loaded into memory first). Returns seconds spent inserting. */
+static double floor_insert(floor_db *f, const char *path, uint64_t n)
+{
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return -1;
+    char **lines = malloc(sizeof(char *) * n);
+    size_t *lens = malloc(sizeof(size_t) * n);
+    char *line = NULL;
+    size_t cap = 0;
+    uint64_t k = 0;
+    ssize_t len;
+    while (k < n && (len = getline(&line, &cap, in)) > 0) {
+        lines[k] = strndup(line, (size_t)len - 1);
+        lens[k] = (size_t)len - 1;
+        k++;
+    }
+    free(line);
+    fclose(in);
+    double t0 = now_s();
+    for (uint64_t i = 0; i < k; i++) {
+        if (i % BATCH == 0)
+            exec(f->db, "BEGIN");
+        sqlite3_stmt *s = f->ins;
+        const char *id = lines[i] + 48; /* the 16 hex digits of the id */
+        sqlite3_bind_int64(s, 1, f->next++);
+        sqlite3_bind_int64(s, 2, 1);
+        sqlite3_bind_int(s, 3, 4);
+        sqlite3_bind_int64(s, 4, (int64_t)rnd());
+        sqlite3_bind_int64(s, 5, 1790000000000LL + (int64_t)i);
+        sqlite3_bind_int(s, 6, 480);
+        sqlite3_bind_int64(s, 7, 1790000000000LL);
+        sqlite3_bind_int64(s, 8, 1);
+        sqlite3_bind_text(s, 9, id, 16, SQLITE_STATIC);
+        sqlite3_bind_text(s, 10, "sku-01234", -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 11, "m0123", -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 12, lines[i], (int)lens[i], SQLITE_STATIC);
+        if (sqlite3_step(s) != SQLITE_DONE) {
+            fprintf(stderr, "floor insert: %s\n", sqlite3_errmsg(f->db));
+            return -1;
+        }
+        sqlite3_reset(s);
+        if (i % BATCH == BATCH - 1 || i + 1 == k)
+            exec(f->db, "COMMIT");
+    }
+    double t = now_s() - t0;
+    for (uint64_t i = 0; i < k; i++)
+        free(lines[i]);
+    free(lines);
+    free(lens);
+    return t;
+}
+
+static int ours_ingest(ty_store *st, const char *path, ty_ingest_report *rep, double *secs)
+{
+    ty_ingest_opts o = {0};
+    ty_writer *w;
+    if (ty_store_platform(st, "bench", 1, &o.sub.platform) != TY_OK)
+        return -1;
+    o.sub.source = path;
+    o.format = TY_FMT_JSONL;
+    double t0 = now_s();
+    ty_err e = ty_writer_start(&w, st, &(ty_writer_opts){BATCH, 0, 0});
+    if (e == TY_OK)
+        e = ty_ingest_path(w, &o, path, rep);
+    ty_err we = ty_writer_stop(&w);
+    if (e == TY_OK)
+        e = we;
+    *secs = now_s() - t0;
+    if (e != TY_OK) {
+        fprintf(stderr, "ingest %s: %s (%s)\n", path, ty_err_message(e), ty_store_errmsg(st));
+        return -1;
+    }
+    return 0;
+}
+
+static long rss_mib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024;
+}
+
+/* One measurement: n fresh events into stores that already hold some. The n
+ * events are ingested in SLICES interleaved slices (ours, floor, ours, floor …)
+ * so that noise from other work on a shared machine hits both sides alike. */
+#define SLICES 5
+
+static int measure(const char *dir, const char *label, uint64_t n, ty_store *st, floor_db *fl,
+                   uint64_t t0_ms)
+{
+    char path[4096];
+    double ours = 0, flo = 0;
+    uint64_t per = n / SLICES;
+    for (int k = 0; k < SLICES; k++) {
+        uint64_t m = k == SLICES - 1 ? n - per * (SLICES - 1) : per;
+        snprintf(path, sizeof path, "%s/events-%d.jsonl", dir, k);
+        if (gen_events(path, m, t0_ms + (uint64_t)k * per * 37) != 0) {
+            perror(path);
+            return -1;
+        }
+        ty_ingest_report rep;
+        double s;
+        if (ours_ingest(st, path, &rep, &s) != 0)
+            return -1;
+        if (rep.accepted != m || rep.rejected) {
+            fprintf(stderr, "unexpected report: accepted %llu rejected %llu\n",
+                    (unsigned long long)rep.accepted, (unsigned long long)rep.rejected);
+            return -1;
+        }
+        ty_ingest_report_free(&rep);
+        ours += s;
+        double f = floor_insert(fl, path, m);
+        if (f < 0)
+            return -1;
+        flo += f;
+        unlink(path);
+    }
+    double a = (double)n / ours, b = (double)n / flo;
+    printf("%-18s %10llu events: ours %9.0f events/s  floor %9.0f rows/s  ratio %.2f  (rss %ld MiB)\n",
+           label, (unsigned long long)n, a, b, a / b, rss_mib());
+    fflush(stdout);
+    return 0;
+}
+
+/* Fills both stores with m events, in chunks, untimed. */
+static int preload(const char *dir, uint64_t m, ty_store *st, floor_db *fl)
+{
+    const uint64_t chunk = 1000000;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/preload.jsonl", dir);
+    for (uint64_t done = 0; done < m; done += chunk) {
+        uint64_t k = m - done < chunk ? m - done : chunk;
+        if (gen_events(path, k, 1700000000000ULL + done * 37) != 0)
+            return -1;
+        ty_ingest_report rep;
+        double s;
+        if (ours_ingest(st, path, &rep, &s) != 0)
+            return -1;
+        ty_ingest_report_free(&rep);
+        if (floor_insert(fl, path, k) < 0)
+            return -1;
+        fprintf(stderr, "\rpreloaded %llu / %llu", (unsigned long long)(done + k),
+                (unsigned long long)m);
+    }
+    fprintf(stderr, "\n");
+    unlink(path);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t n = 1000000, pre = 10000000;
+    const char *dir = "bench-ingest.tmp";
+    int keep = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--events") == 0 && i + 1 < argc)
+            n = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--preload") == 0 && i + 1 < argc)
+            pre = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+            dir = argv[++i];
+        else if (strcmp(argv[i], "--keep") == 0)
+            keep = 1;
+        else {
+            fprintf(stderr, "usage: %s [--events N] [--preload M] [--dir DIR] [--keep]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        perror(dir);
+        return 1;
+    }
+    printf("bench/ingest: %llu events per run, preload %llu, group commit every %d, SQLite %s\n",
+           (unsigned long long)n, (unsigned long long)pre, BATCH, sqlite3_libversion());
+    char ours_path[4096], floor_path[4096];
+    snprintf(ours_path, sizeof ours_path, "%s/ours.db", dir);
+    snprintf(floor_path, sizeof floor_path, "%s/floor.db", dir);
+    const char *sfx[] = {"", "-wal", "-shm", ".key"};
+    for (int k = 0; k < 4; k++) {
+        char p[4200];
+        snprintf(p, sizeof p, "%s%s", ours_path, sfx[k]);
+        unlink(p);
+        snprintf(p, sizeof p, "%s%s", floor_path, sfx[k]);
+        unlink(p);
+    }
+    ty_store_opts so = {ours_path, NULL, 0};
+    char err[512];
+    ty_store *st;
+    if (ty_store_open(&st, &so, err, sizeof err) != TY_OK) {
+        fprintf(stderr, "open: %s\n", err);
+        return 1;
+    }
+    floor_db fl;
+    if (floor_open(&fl, floor_path) != 0)
+        return 1;
+    int rc = measure(dir, "empty store", n, st, &fl, 1790000000000ULL);
+    if (rc == 0 && pre) {
+        /* the first run already added n events to each */
+        if (preload(dir, pre > n ? pre - n : 0, st, &fl) != 0)
+            return 1;
+        char label[64];
+        snprintf(label, sizeof label, "holding %llu", (unsigned long long)pre);
+        /* reopen so the duplicate index is rebuilt from disk, as after a restart */
+        ty_store_close(&st);
+        double t0 = now_s();
+        if (ty_store_open(&st, &so, err, sizeof err) != TY_OK) {
+            fprintf(stderr, "open: %s\n", err);
+            return 1;
+        }
+        printf("reopen with %lld events: index rebuilt in %.2f s\n",
+               (long long)ty_store_event_count(st), now_s() - t0);
+        rc = measure(dir, label, n, st, &fl, 1800000000000ULL);
+    }
+    ty_store_close(&st);
+    floor_close(&fl);
+    if (!keep) {
+        for (int k = 0; k < 4; k++) {
+            char p[4200];
+            snprintf(p, sizeof p, "%s%s", ours_path, sfx[k]);
+            unlink(p);
+            snprintf(p, sizeof p, "%s%s", floor_path, sfx[k]);
+            unlink(p);
+        }
+        rmdir(dir);
+    }
+    return rc == 0 ? 0 : 1;
+}
