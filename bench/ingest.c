@@ -248,7 +248,7 @@ static int preload(const char *dir, uint64_t m, ty_store *st, floor_db *fl)
     snprintf(path, sizeof path, "%s/preload.jsonl", dir);
     for (uint64_t done = 0; done < m; done += chunk) {
         uint64_t k = m - done < chunk ? m - done : chunk;
-        if (gen_events(path, k, 1700000000000ULL + done * 37) != 0)
+        if (gen_events(path, k, 1600000000000ULL + done * 37) != 0)
             return -1;
         ty_ingest_report rep;
         double s;
@@ -311,7 +311,7 @@ int main(int argc, char **argv)
     floor_db fl;
     if (floor_open(&fl, floor_path) != 0)
         return 1;
-    int rc = measure(dir, "empty store", n, st, &fl, 1790000000000ULL);
+    int rc = measure(dir, "empty store", n, st, &fl, 1760000000000ULL);
     if (rc == 0 && pre) {
         /* the first run already added n events to each */
         if (preload(dir, pre > n ? pre - n : 0, st, &fl) != 0)
@@ -327,7 +327,7 @@ int main(int argc, char **argv)
         }
         printf("reopen with %lld events: index rebuilt in %.2f s\n",
                (long long)ty_store_event_count(st), now_s() - t0);
-        rc = measure(dir, label, n, st, &fl, 1800000000000ULL);
+        rc = measure(dir, label, n, st, &fl, 1770000000000ULL);
     }
     ty_store_close(&st);
     floor_close(&fl);

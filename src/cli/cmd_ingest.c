@@ -16,6 +16,7 @@ const cli_opt ingest_opts[] = {
     {"batch", "N", "records per commit (default 10000)"},
     {"max-errors", "N", "rejects listed per file (default 100)"},
     {"json", NULL, "print the report as JSON"},
+    {"progress", NULL, "print the committed totals after every commit"},
     {NULL, NULL, NULL},
 };
 
@@ -85,6 +86,15 @@ static void print_report_json(const char *file, const ty_ingest_report *r, ty_er
     yajl_gen_get_buf(g, &buf, &len);
     printf("%.*s\n", (int)len, (const char *)buf);
     yajl_gen_free(g);
+}
+
+/* Printed on the writer thread after each commit: these counts are durable. */
+static void print_progress(void *ctx, const ty_ingest_report *r)
+{
+    printf("committed %s: accepted %llu, duplicate %llu, rejected %llu\n", (const char *)ctx,
+           (unsigned long long)r->accepted, (unsigned long long)r->duplicate,
+           (unsigned long long)r->rejected);
+    fflush(stdout);
 }
 
 static int ingest_reference(ty_store *st, ty_ref_format rf, int nfiles, char **files)
@@ -177,6 +187,10 @@ int cmd_ingest(const cli_cmd *c, int argc, char **argv)
         io.sub.platform = pid;
         io.sub.source = a.pos[i];
         io.sub.max_errors = (size_t)maxerr;
+        if (cli_get(c, &a, "progress")) {
+            io.sub.on_commit = print_progress;
+            io.sub.ctx = a.pos[i];
+        }
         io.format = f;
         ty_ingest_report rep;
         e = ty_ingest_path(w, &io, a.pos[i], &rep);
