@@ -37,7 +37,7 @@ ty_err ty_buf_putc(ty_buf *b, char c);
 
 /* Appends printf-formatted text. */
 ty_err ty_buf_printf(ty_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-ty_err ty_buf_vprintf(ty_buf *b, const char *fmt, va_list ap);
+ty_err ty_buf_vprintf(ty_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Makes sure at least n more bytes fit without reallocation (still bounded by max). */
 ty_err ty_buf_reserve(ty_buf *b, size_t n);

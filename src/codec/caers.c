@@ -56,6 +56,7 @@ typedef struct caers {
     ty_decoder *d;
     csv_rows rows;
     int have_header;
+    int header_ok;
     int col[C__COUNT];
     /* the report being gathered */
     int open;
@@ -270,9 +271,10 @@ static ty_err on_row(void *ctx, const csv_row *row)
                 return dec_rejectf(c->d, row->line, TY_REJ_HEADER, col_names[k],
                                    "column missing from the CAERS header");
         }
+        c->header_ok = 1;
         return TY_OK;
     }
-    if (c->col[0] < 0)
+    if (!c->header_ok)
         return dec_rejectf(c->d, row->line, TY_REJ_HEADER, "", "no usable CAERS header");
     int maxcol = 0;
     for (int k = 0; k < C__COUNT; k++)

@@ -6,6 +6,13 @@
 
 #define CSV_OPTS (CSV_STRICT | CSV_STRICT_FINI)
 
+/* Only LF ends a row: the line reader already removed the CR of CRLF, and a
+ * stray CR inside a line must not start a row the line numbers don't know. */
+static int is_term(unsigned char c)
+{
+    return c == CSV_LF;
+}
+
 static void row_clear(csv_rows *r)
 {
     ty_buf_reset(&r->text);
@@ -21,6 +28,7 @@ static ty_err parser_reset(csv_rows *r)
     if (csv_init(&r->p, CSV_OPTS) != 0)
         return TY_ENOMEM;
     csv_set_delim(&r->p, r->delim);
+    csv_set_term_func(&r->p, is_term);
     return TY_OK;
 }
 
@@ -34,6 +42,7 @@ ty_err csv_rows_init(csv_rows *r, unsigned char delim, size_t max_row, void *ctx
     if (csv_init(&r->p, CSV_OPTS) != 0)
         return TY_ENOMEM;
     csv_set_delim(&r->p, delim);
+    csv_set_term_func(&r->p, is_term);
     r->on_row = on_row;
     r->on_error = on_error;
     r->ctx = ctx;

@@ -53,36 +53,42 @@ void ty_reject_format(const ty_reject *rej, char *out, size_t n)
 
 void ty_quote_for_message(char *out, size_t outsz, const char *s, size_t n, size_t max)
 {
-    size_t o = 0;
-    if (outsz < 8) {
+    /* Every append keeps TAIL bytes free for the closing '..."' and the NUL. */
+    enum { TAIL = 5 };
+    if (outsz < TAIL + 2) {
         if (outsz)
             out[0] = '\0';
         return;
     }
+    size_t o = 0, i = 0;
     out[o++] = '"';
-    size_t i = 0;
-    for (; i < n && i < max; i++) {
+    while (i < n && i < max) {
         unsigned char c = (unsigned char)s[i];
-        /* stop before a multi-byte sequence that would not fit whole */
-        if (c >= 0x80 && (c & 0xC0) == 0xC0) {
-            size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-            if (i + len > max || i + len > n || o + len + 6 > outsz)
+        size_t take = 1, width = 1;
+        if (c >= 0xC0) { /* keep multi-byte sequences whole */
+            take = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (i + take > n || i + take > max)
                 break;
+            width = take;
+        } else if (c < 0x20 || c == 0x7f) {
+            width = 6; /* \u00XX */
+        } else if (c == '"' || c == '\\') {
+            width = 2;
         }
-        if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
-            if (o + 7 > outsz)
-                break;
-            if (c == '"' || c == '\\')
-                o += (size_t)snprintf(out + o, outsz - o, "\\%c", c);
-            else
-                o += (size_t)snprintf(out + o, outsz - o, "\\u%04x", c);
-            continue;
-        }
-        if (o + 5 > outsz)
+        if (o + width + TAIL > outsz)
             break;
-        out[o++] = (char)c;
+        if (width == 6) {
+            snprintf(out + o, outsz - o, "\\u%04x", c);
+        } else if (width == 2 && take == 1) {
+            out[o] = '\\';
+            out[o + 1] = (char)c;
+        } else {
+            memcpy(out + o, s + i, take);
+        }
+        o += width;
+        i += take;
     }
-    if (i < n && o + 5 <= outsz) {
+    if (i < n) {
         memcpy(out + o, "...", 3);
         o += 3;
     }
