@@ -34,6 +34,9 @@ void dedup_clear(dedup_index *x);
 /* Adds (hash, seq). */
 ty_err dedup_insert(dedup_index *x, uint64_t hash, int64_t seq);
 
+/* Adds n pairs at once (prefetching ahead: used when the index is loaded). */
+ty_err dedup_insert_many(dedup_index *x, const uint64_t *hash, const int64_t *seq, size_t n);
+
 /* Iterates the sequence numbers stored under hash: start with *pos = UINT64_MAX;
  * returns 1 and sets *seq for each candidate, 0 when there are no more. */
 int dedup_next(const dedup_index *x, uint64_t hash, uint64_t *pos, int64_t *seq);

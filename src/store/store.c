@@ -222,15 +222,29 @@ ty_err store_catch_up(ty_store *st)
     sqlite3_stmt *s = st->st[ST_CATCHUP];
     sqlite3_reset(s);
     sqlite3_bind_int64(s, 1, st->max_seq);
+    enum { RUN = 4096 };
+    uint64_t hash[RUN];
+    int64_t seq[RUN];
+    size_t n = 0;
     int rc;
+    ty_err e = TY_OK;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t seq = sqlite3_column_int64(s, 0);
-        TY_TRY(dedup_insert(&st->dedup, (uint64_t)sqlite3_column_int64(s, 1), seq));
-        if (seq > st->max_seq)
-            st->max_seq = seq;
+        seq[n] = sqlite3_column_int64(s, 0);
+        hash[n] = (uint64_t)sqlite3_column_int64(s, 1);
+        if (seq[n] > st->max_seq)
+            st->max_seq = seq[n];
+        if (++n == RUN) {
+            if ((e = dedup_insert_many(&st->dedup, hash, seq, n)) != TY_OK)
+                break;
+            n = 0;
+        }
     }
+    if (e == TY_OK && n)
+        e = dedup_insert_many(&st->dedup, hash, seq, n);
     sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
+    if (e != TY_OK)
+        return e;
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return store_err(rc);
     st->committed_seq = st->max_seq;
     return TY_OK;
