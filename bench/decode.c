@@ -111,13 +111,14 @@ int main(int argc, char **argv)
         uint64_t r = rnd();
         ty_time_format(1790000000000LL + (int64_t)i * 37, 480, 1, when);
         size_t before = in.len;
-        ty_buf_printf(&in,
-                      "{\"spec_version\":\"1.0\",\"type\":\"order\",\"id\":\"%016llx\",\"time\":\"%s\","
-                      "\"merchant_id\":\"m%04u\",\"buyer\":\"u%08x\",\"items\":[{\"sku\":\"sku-%05u\","
-                      "\"quantity\":%u,\"unit_price\":%u}],\"currency\":\"CNY\",\"destination\":"
-                      "\"CN-ZJ\",\"trade_mode\":\"1210\"}\n",
-                      (unsigned long long)rnd(), when, (unsigned)(r % 500), (unsigned)(r >> 32),
-                      (unsigned)(r % 20000), (unsigned)(1 + r % 3), (unsigned)(990 + r % 50000));
+        ty_buf_printf(
+            &in,
+            "{\"spec_version\":\"1.0\",\"type\":\"order\",\"id\":\"%016llx\",\"time\":\"%s\","
+            "\"merchant_id\":\"m%04u\",\"buyer\":\"u%08x\",\"items\":[{\"sku\":\"sku-%05u\","
+            "\"quantity\":%u,\"unit_price\":%u}],\"currency\":\"CNY\",\"destination\":"
+            "\"CN-ZJ\",\"trade_mode\":\"1210\"}\n",
+            (unsigned long long)rnd(), when, (unsigned)(r % 500), (unsigned)(r >> 32),
+            (unsigned)(r % 20000), (unsigned)(1 + r % 3), (unsigned)(990 + r % 50000));
         bytes_per = in.len - before;
     }
     printf("bench/decode: %zu order events of ~%zu bytes, one core\n", n, bytes_per);
@@ -161,8 +162,8 @@ int main(int argc, char **argv)
             return 1;
         }
         printf("%-36s %10.0f events/s  (%.2f of floor)\n",
-               canon ? "decode + validate + canonical JSON" : "decode + validate",
-               (double)n / s, ((double)n / s) / floor_rate);
+               canon ? "decode + validate + canonical JSON" : "decode + validate", (double)n / s,
+               ((double)n / s) / floor_rate);
     }
     ty_buf_free(&in);
     return 0;

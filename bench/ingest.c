@@ -234,8 +234,9 @@ static int measure(const char *dir, const char *label, uint64_t n, ty_store *st,
         unlink(path);
     }
     double a = (double)n / ours, b = (double)n / flo;
-    printf("%-18s %10llu events: ours %9.0f events/s  floor %9.0f rows/s  ratio %.2f  (rss %ld MiB)\n",
-           label, (unsigned long long)n, a, b, a / b, rss_mib());
+    printf(
+        "%-18s %10llu events: ours %9.0f events/s  floor %9.0f rows/s  ratio %.2f  (rss %ld MiB)\n",
+        label, (unsigned long long)n, a, b, a / b, rss_mib());
     fflush(stdout);
     return 0;
 }

@@ -66,8 +66,8 @@ static int fuzz_decode(ty_format fmt, const uint8_t *data, size_t size)
     if (ty_decoder_new(&d, fmt, &lim, &sink) != TY_OK)
         abort();
     size_t cut = size ? (size_t)data[0] % (size + 1) : 0;
-    if (ty_decoder_feed(d, data, cut) != TY_OK || ty_decoder_feed(d, data + cut, size - cut) != TY_OK ||
-        ty_decoder_finish(d) != TY_OK)
+    if (ty_decoder_feed(d, data, cut) != TY_OK ||
+        ty_decoder_feed(d, data + cut, size - cut) != TY_OK || ty_decoder_finish(d) != TY_OK)
         abort(); /* bad input is rejected line by line, never a decoder failure */
     if (ty_decoder_lines(d) > 0 && c.records + c.rejects > ty_decoder_lines(d) + 1)
         abort(); /* at most one outcome per line (+1 for a CSV header error) */

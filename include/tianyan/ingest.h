@@ -34,8 +34,8 @@ typedef struct ty_ingest_report {
     uint64_t lines;     /* input lines read */
     uint64_t commits;   /* transactions that carried rows of this submission */
     uint64_t by_class[TY_REJ__COUNT];
-    int64_t batch;      /* ingest_batches row of this submission */
-    ty_reject *errors;  /* the first max_errors rejects, in input order (malloc'd) */
+    int64_t batch;     /* ingest_batches row of this submission */
+    ty_reject *errors; /* the first max_errors rejects, in input order (malloc'd) */
     size_t nerrors;
 } ty_ingest_report;
 
@@ -65,9 +65,9 @@ ty_err ty_writer_stop(ty_writer **w);
 typedef struct ty_submission ty_submission;
 
 typedef struct ty_submission_opts {
-    int64_t platform;    /* platforms.id (ty_store_platform) */
-    const char *source;  /* shown in the batch record: file name, request id */
-    size_t max_errors;   /* rejects kept in the report; 0 means 100 */
+    int64_t platform;   /* platforms.id (ty_store_platform) */
+    const char *source; /* shown in the batch record: file name, request id */
+    size_t max_errors;  /* rejects kept in the report; 0 means 100 */
     /* Called on the writer thread after each commit that carried rows of this
      * submission, with its committed totals (may be NULL). */
     void (*on_commit)(void *ctx, const ty_ingest_report *rep);

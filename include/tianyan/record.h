@@ -20,7 +20,7 @@
 #include "tianyan/error.h"
 
 /* Exchange spec major version this build implements; records carry "1.<minor>". */
-#define TY_SPEC_MAJOR 1
+#define TY_SPEC_MAJOR   1
 #define TY_SPEC_VERSION "1.0"
 
 /* Record types. The numbers are stored in the database: never renumber. */
@@ -132,11 +132,11 @@ const char *ty_field_kind_name(ty_field_kind k);
 
 typedef struct ty_value {
     uint8_t present;
-    int32_t offset;         /* TIME: offset in minutes east of UTC */
-    int64_t i;              /* INT: value; TIME: ms UTC; DATE: days; ENUM: index */
-    uint32_t s_off, s_len;  /* text kinds: value bytes in the record's text arena */
-    uint32_t first, count;  /* list kinds: items in pool; OBJECTS: count objects of
-                               sub->nfields values each, starting at pool[first] */
+    int32_t offset;        /* TIME: offset in minutes east of UTC */
+    int64_t i;             /* INT: value; TIME: ms UTC; DATE: days; ENUM: index */
+    uint32_t s_off, s_len; /* text kinds: value bytes in the record's text arena */
+    uint32_t first, count; /* list kinds: items in pool; OBJECTS: count objects of
+                              sub->nfields values each, starting at pool[first] */
 } ty_value;
 
 /* Largest number of nested values (list items and object fields) in one record. */
@@ -144,10 +144,10 @@ typedef struct ty_value {
 
 typedef struct ty_record {
     const ty_schema *schema;
-    uint64_t line;          /* first input line of the record (1-based) */
-    const char *text;       /* text arena the values point into */
+    uint64_t line;    /* first input line of the record (1-based) */
+    const char *text; /* text arena the values point into */
     ty_value top[TY_FIELDS_MAX];
-    ty_value *pool;         /* owned by the decoder; TY_POOL_MAX entries */
+    ty_value *pool; /* owned by the decoder; TY_POOL_MAX entries */
     uint32_t npool;
 } ty_record;
 
@@ -174,19 +174,19 @@ static inline const ty_value *ty_object_field(const ty_record *r, const ty_field
 /* ---- rejects ---- */
 
 /* X(code, name): why a line was rejected. The names are stable (API error codes, metrics). */
-#define TY_REJECT_LIST(X)                                                                          \
-    X(TY_REJ_SYNTAX, "syntax")                                                                     \
-    X(TY_REJ_UTF8, "invalid_utf8")                                                                 \
-    X(TY_REJ_TOO_LONG, "too_long")                                                                 \
-    X(TY_REJ_UNKNOWN_FIELD, "unknown_field")                                                       \
-    X(TY_REJ_DUPLICATE_FIELD, "duplicate_field")                                                   \
-    X(TY_REJ_MISSING, "missing_field")                                                             \
-    X(TY_REJ_TYPE, "wrong_type")                                                                   \
-    X(TY_REJ_RANGE, "out_of_range")                                                                \
-    X(TY_REJ_FORMAT, "bad_format")                                                                 \
-    X(TY_REJ_ENUM, "unknown_code")                                                                 \
-    X(TY_REJ_RULE, "rule")                                                                         \
-    X(TY_REJ_VERSION, "unsupported_version")                                                       \
+#define TY_REJECT_LIST(X)                        \
+    X(TY_REJ_SYNTAX, "syntax")                   \
+    X(TY_REJ_UTF8, "invalid_utf8")               \
+    X(TY_REJ_TOO_LONG, "too_long")               \
+    X(TY_REJ_UNKNOWN_FIELD, "unknown_field")     \
+    X(TY_REJ_DUPLICATE_FIELD, "duplicate_field") \
+    X(TY_REJ_MISSING, "missing_field")           \
+    X(TY_REJ_TYPE, "wrong_type")                 \
+    X(TY_REJ_RANGE, "out_of_range")              \
+    X(TY_REJ_FORMAT, "bad_format")               \
+    X(TY_REJ_ENUM, "unknown_code")               \
+    X(TY_REJ_RULE, "rule")                       \
+    X(TY_REJ_VERSION, "unsupported_version")     \
     X(TY_REJ_HEADER, "bad_header")
 
 typedef enum {
@@ -199,10 +199,10 @@ typedef enum {
 const char *ty_reject_class_name(ty_reject_class c);
 
 typedef struct ty_reject {
-    uint64_t line;          /* 1-based input line; 0 when not tied to a line */
+    uint64_t line; /* 1-based input line; 0 when not tied to a line */
     ty_reject_class class_;
-    char field[128];        /* "items[2].unit_price"; "" when the whole line is at fault */
-    char message[320];      /* what was wrong, for a person */
+    char field[128];   /* "items[2].unit_price"; "" when the whole line is at fault */
+    char message[320]; /* what was wrong, for a person */
 } ty_reject;
 
 /* Fills rej; the message is printf-formatted. Returns TY_EVALIDATE for convenience. */

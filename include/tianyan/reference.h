@@ -34,7 +34,7 @@ typedef struct ty_ref_report {
     uint64_t updated;   /* rows whose content changed */
     uint64_t unchanged; /* rows already present as they are */
     uint64_t rejected;
-    char source[64];    /* what was imported: "CosIng Annex II", "Safety Gate" */
+    char source[64]; /* what was imported: "CosIng Annex II", "Safety Gate" */
     ty_reject errors[20];
     size_t nerrors;
 } ty_ref_report;

@@ -26,17 +26,17 @@ typedef struct ty_sim_opts {
 } ty_sim_opts;
 
 typedef struct ty_sim_platform {
-    char code[32];  /* platform code to ingest the feed under */
-    char path[512]; /* its JSON Lines file */
+    char code[32];                         /* platform code to ingest the feed under */
+    char path[512];                        /* its JSON Lines file */
     uint64_t records[TY_REC_TYPE_MAX + 1]; /* per record type */
 } ty_sim_platform;
 
 typedef struct ty_sim_summary {
     int nplatforms;
     ty_sim_platform platform[TY_SIM_PLATFORMS_MAX];
-    uint64_t total;        /* records written */
-    uint64_t incidents;    /* incidents injected */
-    char truth_path[512];  /* ground-truth.jsonl */
+    uint64_t total;       /* records written */
+    uint64_t incidents;   /* incidents injected */
+    char truth_path[512]; /* ground-truth.jsonl */
 } ty_sim_summary;
 
 /* Generates the feeds. On failure writes a reason to err. */

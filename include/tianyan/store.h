@@ -78,14 +78,23 @@ ty_err ty_store_add(ty_store *st, int64_t platform, int64_t batch, const ty_reco
  * ty_store_add_row() then does the exactly-once check and the insert on the
  * store's thread, like ty_store_add().
  */
-enum { TY_ROW_RID, TY_ROW_SKU, TY_ROW_MERCHANT, TY_ROW_BODY, TY_ROW_P1, TY_ROW_P2, TY_ROW_P3,
-       TY_ROW_P4, TY_ROW__N };
+enum {
+    TY_ROW_RID,
+    TY_ROW_SKU,
+    TY_ROW_MERCHANT,
+    TY_ROW_BODY,
+    TY_ROW_P1,
+    TY_ROW_P2,
+    TY_ROW_P3,
+    TY_ROW_P4,
+    TY_ROW__N
+};
 
 typedef struct ty_event_row {
     int type;
-    int64_t ts;         /* event time, ms UTC */
-    int tz;             /* offset, minutes east of UTC */
-    uint64_t key_hash;  /* duplicate-index key */
+    int64_t ts;        /* event time, ms UTC */
+    int tz;            /* offset, minutes east of UTC */
+    uint64_t key_hash; /* duplicate-index key */
     uint8_t has[TY_ROW__N];
     uint32_t off[TY_ROW__N], len[TY_ROW__N]; /* strings in the arena */
 } ty_event_row;
@@ -119,8 +128,8 @@ typedef struct ty_stat_row {
 } ty_stat_row;
 
 /* Counts per platform, record type and day (days in the zone offset_min east of UTC). */
-ty_err ty_store_stats(ty_store *st, int offset_min,
-                      ty_err (*fn)(void *ctx, const ty_stat_row *row), void *ctx);
+ty_err ty_store_stats(ty_store *st, int offset_min, ty_err (*fn)(void *ctx, const ty_stat_row *row),
+                      void *ctx);
 
 /* Stored canonical JSON of an event, by platform code, type and id; TY_ENOENT if absent.
  * The text is copied into out. */

@@ -11,9 +11,9 @@
 /* Exit codes shared by every command. */
 enum {
     CLI_OK = 0,
-    CLI_FAIL = 1,     /* the command could not do its job */
-    CLI_USAGE = 2,    /* wrong command line */
-    CLI_REJECTS = 3,  /* done, but some input was rejected (ingest) */
+    CLI_FAIL = 1,    /* the command could not do its job */
+    CLI_USAGE = 2,   /* wrong command line */
+    CLI_REJECTS = 3, /* done, but some input was rejected (ingest) */
 };
 
 typedef struct cli_opt {

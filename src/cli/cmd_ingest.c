@@ -25,8 +25,8 @@ static void print_report_text(const char *file, const ty_ingest_report *r)
     printf("%s: %llu lines, accepted %llu, duplicate %llu, rejected %llu (batch %lld, %llu "
            "commits)\n",
            file, (unsigned long long)r->lines, (unsigned long long)r->accepted,
-           (unsigned long long)r->duplicate, (unsigned long long)r->rejected,
-           (long long)r->batch, (unsigned long long)r->commits);
+           (unsigned long long)r->duplicate, (unsigned long long)r->rejected, (long long)r->batch,
+           (unsigned long long)r->commits);
     for (size_t i = 0; i < r->nerrors; i++) {
         char msg[512];
         ty_reject_format(&r->errors[i], msg, sizeof msg);
@@ -109,9 +109,9 @@ static int ingest_reference(ty_store *st, ty_ref_format rf, int nfiles, char **f
             return CLI_FAIL;
         }
         printf("%s: %s, %llu rows: inserted %llu, updated %llu, unchanged %llu, rejected %llu\n",
-               files[i], rep.source, (unsigned long long)rep.rows,
-               (unsigned long long)rep.inserted, (unsigned long long)rep.updated,
-               (unsigned long long)rep.unchanged, (unsigned long long)rep.rejected);
+               files[i], rep.source, (unsigned long long)rep.rows, (unsigned long long)rep.inserted,
+               (unsigned long long)rep.updated, (unsigned long long)rep.unchanged,
+               (unsigned long long)rep.rejected);
         for (size_t k = 0; k < rep.nerrors; k++) {
             char msg[512];
             ty_reject_format(&rep.errors[k], msg, sizeof msg);
@@ -148,8 +148,10 @@ int cmd_ingest(const cli_cmd *c, int argc, char **argv)
     ty_ref_format rf = 0;
     int is_ref = fmt && ty_ref_format_parse(fmt, &rf);
     if (fmt && !is_ref && !ty_format_parse(fmt, &f)) {
-        fprintf(stderr, "tianyan ingest: unknown --format \"%s\" (jsonl, csv, caers, cosing, "
-                        "safety-gate)\n", fmt);
+        fprintf(stderr,
+                "tianyan ingest: unknown --format \"%s\" (jsonl, csv, caers, cosing, "
+                "safety-gate)\n",
+                fmt);
         return CLI_USAGE;
     }
     if (!is_ref && !platform) {
@@ -203,8 +205,9 @@ int cmd_ingest(const cli_cmd *c, int argc, char **argv)
             fprintf(stderr, "tianyan ingest: %s: %s%s%s\n", a.pos[i], ty_err_message(e),
                     st_err ? ": " : "", st_err ? ty_store_errmsg(st) : "");
             if (rep.commits)
-                fprintf(stderr, "tianyan ingest: %s: %llu accepted and %llu duplicate events were "
-                                "committed before the failure; re-send the file to finish\n",
+                fprintf(stderr,
+                        "tianyan ingest: %s: %llu accepted and %llu duplicate events were "
+                        "committed before the failure; re-send the file to finish\n",
                         a.pos[i], (unsigned long long)rep.accepted,
                         (unsigned long long)rep.duplicate);
             ty_ingest_report_free(&rep);

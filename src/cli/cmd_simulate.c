@@ -76,8 +76,7 @@ int cmd_simulate(const cli_cmd *c, int argc, char **argv)
     for (int i = 0; i < s.nplatforms; i++) {
         printf("%-16s %s:", s.platform[i].code, s.platform[i].path);
         for (int t = 1; t <= TY_REC_TYPE_MAX; t++)
-            printf(" %s=%llu", ty_schema_of(t)->name,
-                   (unsigned long long)s.platform[i].records[t]);
+            printf(" %s=%llu", ty_schema_of(t)->name, (unsigned long long)s.platform[i].records[t]);
         printf("\n");
     }
     printf("%llu records, %llu incidents (ground truth: %s)\n", (unsigned long long)s.total,

@@ -32,8 +32,7 @@ static void constraint(const ty_field *f, char *out, size_t n)
         break;
     case TY_FK_ENUM:
     case TY_FK_ENUM_LIST:
-        snprintf(out, n, "`%s`%s", f->enumv->name,
-                 f->kind == TY_FK_ENUM_LIST ? " codes" : "");
+        snprintf(out, n, "`%s`%s", f->enumv->name, f->kind == TY_FK_ENUM_LIST ? " codes" : "");
         break;
     case TY_FK_STR_LIST:
         snprintf(out, n, "%" PRId64 " to %" PRId64 " items of up to %u bytes", f->min, f->max,

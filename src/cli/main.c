@@ -40,7 +40,8 @@ static const cli_cmd commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "tianyan %s - cross-border e-commerce quality-safety risk monitoring\n\n", TY_VERSION);
+    fprintf(f, "tianyan %s - cross-border e-commerce quality-safety risk monitoring\n\n",
+            TY_VERSION);
     fprintf(f, "usage: tianyan COMMAND [OPTIONS]\n\ncommands:\n");
     for (size_t i = 0; i < NCMD; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);

@@ -21,13 +21,30 @@
 #include "decoder_impl.h"
 #include "tianyan/timeutil.h"
 
-enum { C_REPORT, C_CREATED, C_START, C_ROLE, C_NAME, C_AGE, C_AGE_UNIT, C_GENDER, C_OUTCOMES,
-       C_SYMPTOMS, C__COUNT };
+enum {
+    C_REPORT,
+    C_CREATED,
+    C_START,
+    C_ROLE,
+    C_NAME,
+    C_AGE,
+    C_AGE_UNIT,
+    C_GENDER,
+    C_OUTCOMES,
+    C_SYMPTOMS,
+    C__COUNT
+};
 
 static const char *const col_names[C__COUNT] = {
-    "RA_Report #",   "RA_CAERS Created Date", "AEC_Event Start Date",
-    "PRI_Product Role", "PRI_Reported Brand/Product Name", "CI_Age at Adverse Event",
-    "CI_Age Unit",   "CI_Gender",            "AEC_One Row Outcomes",
+    "RA_Report #",
+    "RA_CAERS Created Date",
+    "AEC_Event Start Date",
+    "PRI_Product Role",
+    "PRI_Reported Brand/Product Name",
+    "CI_Age at Adverse Event",
+    "CI_Age Unit",
+    "CI_Gender",
+    "AEC_One Row Outcomes",
     "SYM_One Row Coded Symptoms",
 };
 
@@ -101,8 +118,13 @@ static const char *age_band(const char *age, const char *unit)
         a /= 365;
     else if (strncmp(unit, "Year", 4) != 0)
         return NULL;
-    return a < 3 ? "0-2" : a < 12 ? "3-11" : a < 18 ? "12-17" : a < 30 ? "18-29"
-         : a < 45 ? "30-44" : a < 65 ? "45-64" : "65+";
+    return a < 3    ? "0-2"
+           : a < 12 ? "3-11"
+           : a < 18 ? "12-17"
+           : a < 30 ? "18-29"
+           : a < 45 ? "30-44"
+           : a < 65 ? "45-64"
+                    : "65+";
 }
 
 static ty_err push_text(ty_decoder *d, const char *key, const char *v)
@@ -231,8 +253,10 @@ static ty_err build(caers *c)
     if (band)
         TY_TRY(push_text(d, "age_band", band));
     const char *g = cell(c, 0, C_GENDER);
-    TY_TRY(push_text(d, "sex", strcmp(g, "Female") == 0 ? "female"
-                                : strcmp(g, "Male") == 0 ? "male" : "unknown"));
+    TY_TRY(push_text(d, "sex",
+                     strcmp(g, "Female") == 0 ? "female"
+                     : strcmp(g, "Male") == 0 ? "male"
+                                              : "unknown"));
     if (cell(c, 0, C_START)[0]) {
         if (!us_date(cell(c, 0, C_START), date))
             return dec_rejectf(d, c->line, TY_REJ_FORMAT, col_names[C_START],
@@ -265,7 +289,8 @@ static ty_err on_row(void *ctx, const csv_row *row)
         for (int k = 0; k < C__COUNT; k++) {
             c->col[k] = -1;
             for (size_t i = 0; i < row->n; i++)
-                if (strlen(col_names[k]) == row->len[i] && memcmp(col_names[k], row->cell[i], row->len[i]) == 0)
+                if (strlen(col_names[k]) == row->len[i] &&
+                    memcmp(col_names[k], row->cell[i], row->len[i]) == 0)
                     c->col[k] = (int)i;
             if (c->col[k] < 0)
                 return dec_rejectf(c->d, row->line, TY_REJ_HEADER, col_names[k],
@@ -282,8 +307,8 @@ static ty_err on_row(void *ctx, const csv_row *row)
             maxcol = c->col[k];
     if ((int)row->n <= maxcol) {
         TY_TRY(flush(c));
-        return dec_rejectf(c->d, row->line, TY_REJ_SYNTAX, "", "row has %zu fields, expected %d or more",
-                           row->n, maxcol + 1);
+        return dec_rejectf(c->d, row->line, TY_REJ_SYNTAX, "",
+                           "row has %zu fields, expected %d or more", row->n, maxcol + 1);
     }
     const char *report = row->cell[c->col[C_REPORT]];
     if (c->open && strcmp(report, cell(c, 0, C_REPORT)) != 0)

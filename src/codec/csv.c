@@ -26,15 +26,15 @@ typedef struct csvdec {
     char *colname[CSV_COLS_MAX];
     int type_col, id_col;
     /* the record being assembled from a row group */
-    int open;                  /* a group is open in d->raw */
-    const ty_schema *schema;   /* its schema */
-    int objs_field;            /* index of its OBJECTS field */
-    uint32_t arr_idx;          /* raw token of the objects array */
-    uint64_t line;             /* first line of the group */
-    int bad;                   /* the group was already rejected; skip its rows */
-    ty_buf first;              /* record-level cells of the first row, NUL-separated */
+    int open;                /* a group is open in d->raw */
+    const ty_schema *schema; /* its schema */
+    int objs_field;          /* index of its OBJECTS field */
+    uint32_t arr_idx;        /* raw token of the objects array */
+    uint64_t line;           /* first line of the group */
+    int bad;                 /* the group was already rejected; skip its rows */
+    ty_buf first;            /* record-level cells of the first row, NUL-separated */
     uint32_t first_off[CSV_COLS_MAX];
-    char *group_id;            /* type and id of the open group */
+    char *group_id; /* type and id of the open group */
     const ty_schema *group_schema;
 } csvdec;
 

@@ -29,15 +29,15 @@ typedef struct csv_row {
 typedef struct csv_rows {
     struct csv_parser p;
     unsigned char delim;
-    ty_buf text;     /* cell bytes of the row being read, NUL-separated */
+    ty_buf text; /* cell bytes of the row being read, NUL-separated */
     uint32_t off[CSV_COLS_MAX];
     size_t ncell;
-    int too_many;    /* more than CSV_COLS_MAX cells */
-    int bad_utf8;    /* 1 + index of the first cell with invalid UTF-8, or 0 */
+    int too_many; /* more than CSV_COLS_MAX cells */
+    int bad_utf8; /* 1 + index of the first cell with invalid UTF-8, or 0 */
     int in_row;
     uint64_t row_line;
     csv_row row;
-    ty_err cb_err;   /* failure inside a libcsv callback */
+    ty_err cb_err; /* failure inside a libcsv callback */
     ty_err (*on_row)(void *ctx, const csv_row *row);
     ty_err (*on_error)(void *ctx, uint64_t line, ty_reject_class c, int col, const char *msg);
     void *ctx;

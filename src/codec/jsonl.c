@@ -15,16 +15,16 @@
 #include "decoder_impl.h"
 
 #define DEPTH_MAX 16
-#define KEY_MAX 256
+#define KEY_MAX   256
 
 typedef struct jsonl {
     yajl_handle h;
     ty_decoder *d;
     uint32_t stack[DEPTH_MAX];
     int depth;
-    int done;         /* root value closed */
-    int extra;        /* a second value started on the line */
-    ty_err err;       /* arena/limit failure inside a callback */
+    int done;   /* root value closed */
+    int extra;  /* a second value started on the line */
+    ty_err err; /* arena/limit failure inside a callback */
     char key[KEY_MAX];
     size_t keylen;
     int have_key;
@@ -120,8 +120,8 @@ static int cb_start_array(void *ctx)
 }
 
 static const yajl_callbacks callbacks = {
-    cb_null, cb_bool, NULL, NULL, cb_number, cb_string, cb_start_map,
-    cb_key,  cb_end,  cb_start_array, cb_end,
+    cb_null,      cb_bool, NULL,   NULL,           cb_number, cb_string,
+    cb_start_map, cb_key,  cb_end, cb_start_array, cb_end,
 };
 
 static ty_err new_handle(jsonl *j)
@@ -209,8 +209,8 @@ static ty_err jsonl_line(ty_decoder *d, const char *s, size_t n, uint64_t lineno
             out = dec_rejectf(d, lineno, TY_REJ_UTF8, err_field(j),
                               "invalid UTF-8 byte sequence (text must be UTF-8)");
         else
-            out = dec_rejectf(d, lineno, TY_REJ_SYNTAX, err_field(j), "invalid JSON: %s near byte %zu",
-                              clean, at);
+            out = dec_rejectf(d, lineno, TY_REJ_SYNTAX, err_field(j),
+                              "invalid JSON: %s near byte %zu", clean, at);
         if (msg)
             yajl_free_error(j->h, msg);
     } else if (j->extra) {

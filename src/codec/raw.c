@@ -26,8 +26,8 @@ void raw_free(raw_doc *d)
     ty_buf_free(&d->text);
 }
 
-ty_err raw_push(raw_doc *d, raw_kind k, const char *key, size_t klen, const char *val,
-                size_t vlen, uint32_t *idx)
+ty_err raw_push(raw_doc *d, raw_kind k, const char *key, size_t klen, const char *val, size_t vlen,
+                uint32_t *idx)
 {
     if (d->ntok >= RAW_TOK_MAX)
         return TY_ELIMIT;

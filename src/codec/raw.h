@@ -51,8 +51,8 @@ void raw_free(raw_doc *d);
 
 /* Appends a token; its key (may be NULL) and value text are copied to the arena.
  * Sets *idx to the token's index. TY_ELIMIT past RAW_TOK_MAX or the arena max. */
-ty_err raw_push(raw_doc *d, raw_kind k, const char *key, size_t klen, const char *val,
-                size_t vlen, uint32_t *idx);
+ty_err raw_push(raw_doc *d, raw_kind k, const char *key, size_t klen, const char *val, size_t vlen,
+                uint32_t *idx);
 
 /* Closes a container token opened at idx: its subtree ends at the current token count. */
 static inline void raw_close(raw_doc *d, uint32_t idx)

@@ -98,10 +98,18 @@ static int is_text(const raw_tok *t)
 static void describe(const vctx *c, const raw_tok *t, char *out, size_t n)
 {
     switch (t->kind) {
-    case RAW_NULL: snprintf(out, n, "null"); break;
-    case RAW_ARRAY: snprintf(out, n, "an array"); break;
-    case RAW_OBJECT: snprintf(out, n, "an object"); break;
-    default: ty_quote_for_message(out, n, tok_text(c, t), t->len, 60); break;
+    case RAW_NULL:
+        snprintf(out, n, "null");
+        break;
+    case RAW_ARRAY:
+        snprintf(out, n, "an array");
+        break;
+    case RAW_OBJECT:
+        snprintf(out, n, "an object");
+        break;
+    default:
+        ty_quote_for_message(out, n, tok_text(c, t), t->len, 60);
+        break;
     }
 }
 
@@ -135,8 +143,8 @@ static ty_err check_controls(vctx *c, const char *s, size_t n, int text)
         if (ch < 0x20 || ch == 0x7f) {
             if (text && (ch == '\t' || ch == '\n' || ch == '\r'))
                 continue;
-            return fail(c, TY_REJ_FORMAT, "contains a control character (U+%04X) at byte %zu",
-                        ch, i);
+            return fail(c, TY_REJ_FORMAT, "contains a control character (U+%04X) at byte %zu", ch,
+                        i);
         }
     }
     return TY_OK;
@@ -152,8 +160,7 @@ static ty_err check_len(vctx *c, size_t n, int64_t lo, int64_t hi)
 }
 
 /* Strict integer: -?[0-9]+, no fraction, exponent, sign '+' or spaces. */
-static ty_err parse_int(vctx *c, const raw_tok *t, int64_t lo, int64_t hi,
-                        int64_t *out)
+static ty_err parse_int(vctx *c, const raw_tok *t, int64_t lo, int64_t hi, int64_t *out)
 {
     if (t->kind != RAW_NUMBER && t->kind != RAW_TEXT)
         return wrong_type(c, "an integer", t);
@@ -173,16 +180,16 @@ static ty_err parse_int(vctx *c, const raw_tok *t, int64_t lo, int64_t hi,
         if (v > (UINT64_MAX - 9) / 10) {
             char got[96];
             describe(c, t, got, sizeof got);
-            return fail(c, TY_REJ_RANGE,
-                        "must be between %" PRId64 " and %" PRId64 ", got %s", lo, hi, got);
+            return fail(c, TY_REJ_RANGE, "must be between %" PRId64 " and %" PRId64 ", got %s", lo,
+                        hi, got);
         }
         v = v * 10 + (uint64_t)(s[i] - '0');
     }
     if (v > (uint64_t)INT64_MAX) {
         char got[96];
         describe(c, t, got, sizeof got);
-        return fail(c, TY_REJ_RANGE, "must be between %" PRId64 " and %" PRId64 ", got %s",
-                    lo, hi, got);
+        return fail(c, TY_REJ_RANGE, "must be between %" PRId64 " and %" PRId64 ", got %s", lo, hi,
+                    got);
     }
     int64_t x = neg ? -(int64_t)v : (int64_t)v;
     if (x < lo || x > hi)
@@ -202,7 +209,8 @@ static ty_err enum_value(vctx *c, const ty_enum *e, const raw_tok *t, int64_t *o
         size_t used = 0;
         list[0] = '\0';
         for (size_t i = 0; i < e->count && used + 1 < sizeof list; i++) {
-            int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", e->values[i].code);
+            int w =
+                snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", e->values[i].code);
             if (w < 0 || (size_t)w >= sizeof list - used) {
                 snprintf(list + (sizeof list > 5 ? sizeof list - 5 : 0), 5, "...");
                 break;
@@ -259,8 +267,8 @@ static ty_err val_list(vctx *c, const ty_field *f, const raw_tok *arr, ty_value 
     for (uint32_t j = idx + 1; j < arr->end; j = d->tok[j].end)
         count++;
     if ((int64_t)count < f->min || (int64_t)count > f->max)
-        return fail(c, TY_REJ_RANGE, "must have %" PRId64 " to %" PRId64 " items, got %u",
-                    f->min, f->max, count);
+        return fail(c, TY_REJ_RANGE, "must have %" PRId64 " to %" PRId64 " items, got %u", f->min,
+                    f->max, count);
     uint32_t per = f->kind == TY_FK_OBJECTS ? (uint32_t)f->sub->nfields : 1;
     if ((uint64_t)c->rec->npool + (uint64_t)count * per > TY_POOL_MAX)
         return fail(c, TY_REJ_TOO_LONG, "record has too many nested values (limit %d)",
@@ -433,7 +441,7 @@ static ty_err val_field(vctx *c, const ty_field *f, const raw_tok *t, ty_value *
 }
 
 ty_err raw_validate(const raw_doc *d, uint64_t line, const ty_codec_limits *lim, ty_record *rec,
-                        ty_reject *rej)
+                    ty_reject *rej)
 {
     vctx c = {.d = d, .line = line, .lim = lim, .rec = rec, .rej = rej, .depth = 0};
     rec->line = line;
@@ -490,8 +498,7 @@ ty_err raw_validate(const raw_doc *d, uint64_t line, const ty_codec_limits *lim,
         rec->top[fi].present = 1;
     }
     for (size_t fi = 0; fi < s->nfields; fi++)
-        if ((s->fields[fi].flags & TY_FF_REQUIRED) && !rec->top[fi].present)
-        {
+        if ((s->fields[fi].flags & TY_FF_REQUIRED) && !rec->top[fi].present) {
             c.depth = 0;
             path_key(&c, s->fields[fi].name, strlen(s->fields[fi].name));
             return fail(&c, TY_REJ_MISSING, "required field is missing");

@@ -11,7 +11,7 @@
 
 #include "tianyan/record.h"
 
-#define N_(a) (sizeof(a) / sizeof((a)[0]))
+#define N_(a)               (sizeof(a) / sizeof((a)[0]))
 #define ENUM_(var, nm, doc) static const ty_enum var = {nm, var##_v, N_(var##_v), doc}
 
 /* ---------------------------------------------------------------- enumerations */
@@ -142,7 +142,8 @@ static const ty_enum_value outcome_v[] = {
     {"medical_visit", "就医", "visited a health-care provider"},
     {"emergency_visit", "急诊", "visited an emergency room"},
     {"hospitalisation", "住院", "hospitalisation"},
-    {"intervention_required", "需干预以防永久损伤", "intervention required to prevent permanent impairment"},
+    {"intervention_required", "需干预以防永久损伤",
+     "intervention required to prevent permanent impairment"},
     {"disability", "残疾或功能丧失", "disability or incapacity"},
     {"life_threatening", "危及生命", "life-threatening"},
     {"congenital_anomaly", "先天异常", "congenital anomaly"},
@@ -155,10 +156,14 @@ ENUM_(outcome, "outcome",
       "Outcome of an adverse event; the serious ones mirror the outcome terms of FDA CAERS.");
 
 static const ty_enum_value age_band_v[] = {
-    {"0-2", "0-2岁", "0-2 years"},         {"3-11", "3-11岁", "3-11 years"},
-    {"12-17", "12-17岁", "12-17 years"},   {"18-29", "18-29岁", "18-29 years"},
-    {"30-44", "30-44岁", "30-44 years"},   {"45-64", "45-64岁", "45-64 years"},
-    {"65+", "65岁及以上", "65 years and over"}, {"unknown", "不详", "unknown"},
+    {"0-2", "0-2岁", "0-2 years"},
+    {"3-11", "3-11岁", "3-11 years"},
+    {"12-17", "12-17岁", "12-17 years"},
+    {"18-29", "18-29岁", "18-29 years"},
+    {"30-44", "30-44岁", "30-44 years"},
+    {"45-64", "45-64岁", "45-64 years"},
+    {"65+", "65岁及以上", "65 years and over"},
+    {"unknown", "不详", "unknown"},
 };
 ENUM_(age_band, "age_band", "Age of the person affected, in bands (never an exact birth date).");
 
@@ -188,38 +193,76 @@ ENUM_(product_role, "product_role",
       "Role of a product in an adverse-event report (as in FDA CAERS: suspect or concomitant).");
 
 static const ty_enum *const all_enums[] = {
-    &trade_mode,  &return_reason,   &complaint_category, &complaint_channel, &online_channel,
-    &product_status, &merchant_kind, &merchant_status,   &text_lang,         &seriousness,
-    &outcome,     &age_band,        &sex,                &reporter,          &product_role,
+    &trade_mode,
+    &return_reason,
+    &complaint_category,
+    &complaint_channel,
+    &online_channel,
+    &product_status,
+    &merchant_kind,
+    &merchant_status,
+    &text_lang,
+    &seriousness,
+    &outcome,
+    &age_band,
+    &sex,
+    &reporter,
+    &product_role,
 };
 
 /* ---------------------------------------------------------------- field tables */
 
-#define REQ TY_FF_REQUIRED
+#define REQ    TY_FF_REQUIRED
 #define ID_MAX 128
-#define F_ID(nm, fl, doc) {nm, TY_FK_ID, fl, 1, ID_MAX, 0, NULL, NULL, doc}
-#define F_STR(nm, fl, mx, doc) {nm, TY_FK_STR, fl, 1, mx, 0, NULL, NULL, doc}
-#define F_TEXT(nm, fl, mx, doc) {nm, TY_FK_TEXT, fl, 1, mx, 0, NULL, NULL, doc}
-#define F_INT(nm, fl, lo, hi, doc) {nm, TY_FK_INT, fl, lo, hi, 0, NULL, NULL, doc}
-#define F_ENUM(nm, fl, e, doc) {nm, TY_FK_ENUM, fl, 0, 0, 0, &e, NULL, doc}
-#define F_KIND(nm, k, fl, doc) {nm, k, fl, 0, 0, 0, NULL, NULL, doc}
-#define F_LIST(nm, fl, lo, hi, im, doc) {nm, TY_FK_STR_LIST, fl, lo, hi, im, NULL, NULL, doc}
-#define F_ELIST(nm, fl, lo, hi, e, doc) {nm, TY_FK_ENUM_LIST, fl, lo, hi, 32, &e, NULL, doc}
-#define F_OBJS(nm, fl, lo, hi, s, doc) {nm, TY_FK_OBJECTS, fl, lo, hi, 0, NULL, &s, doc}
+#define F_ID(nm, fl, doc)                               \
+    {                                                   \
+        nm, TY_FK_ID, fl, 1, ID_MAX, 0, NULL, NULL, doc \
+    }
+#define F_STR(nm, fl, mx, doc)                       \
+    {                                                \
+        nm, TY_FK_STR, fl, 1, mx, 0, NULL, NULL, doc \
+    }
+#define F_TEXT(nm, fl, mx, doc)                       \
+    {                                                 \
+        nm, TY_FK_TEXT, fl, 1, mx, 0, NULL, NULL, doc \
+    }
+#define F_INT(nm, fl, lo, hi, doc)                    \
+    {                                                 \
+        nm, TY_FK_INT, fl, lo, hi, 0, NULL, NULL, doc \
+    }
+#define F_ENUM(nm, fl, e, doc)                     \
+    {                                              \
+        nm, TY_FK_ENUM, fl, 0, 0, 0, &e, NULL, doc \
+    }
+#define F_KIND(nm, k, fl, doc)              \
+    {                                       \
+        nm, k, fl, 0, 0, 0, NULL, NULL, doc \
+    }
+#define F_LIST(nm, fl, lo, hi, im, doc)                     \
+    {                                                       \
+        nm, TY_FK_STR_LIST, fl, lo, hi, im, NULL, NULL, doc \
+    }
+#define F_ELIST(nm, fl, lo, hi, e, doc)                    \
+    {                                                      \
+        nm, TY_FK_ENUM_LIST, fl, lo, hi, 32, &e, NULL, doc \
+    }
+#define F_OBJS(nm, fl, lo, hi, s, doc)                  \
+    {                                                   \
+        nm, TY_FK_OBJECTS, fl, lo, hi, 0, NULL, &s, doc \
+    }
 
 /* The four fields every record starts with (indices TY_F_SPEC_VERSION .. TY_F_TIME). */
-#define COMMON_FIELDS                                                                              \
-    F_KIND("spec_version", TY_FK_VERSION, REQ, "Exchange spec version, \"1.0\"."),                 \
-        F_KIND("type", TY_FK_TYPE, REQ, "Record type."),                                           \
-        F_ID("id", REQ,                                                                            \
-             "Platform-chosen id, unique per platform and record type; a re-sent id is a "        \
-             "duplicate."),                                                                        \
-        F_KIND("time", TY_FK_TIME, REQ,                                                            \
-               "When it happened (event time), RFC 3339 with offset.")
+#define COMMON_FIELDS                                                                      \
+    F_KIND("spec_version", TY_FK_VERSION, REQ, "Exchange spec version, \"1.0\"."),         \
+        F_KIND("type", TY_FK_TYPE, REQ, "Record type."),                                   \
+        F_ID("id", REQ,                                                                    \
+             "Platform-chosen id, unique per platform and record type; a re-sent id is a " \
+             "duplicate."),                                                                \
+        F_KIND("time", TY_FK_TIME, REQ, "When it happened (event time), RFC 3339 with offset.")
 
 /* Money: integer minor units (fen, cents); 10^12 minor units is far above any retail price. */
 #define MONEY_MAX 1000000000000LL
-#define QTY_MAX 100000
+#define QTY_MAX   100000
 
 static const ty_field users_online_f[] = {
     COMMON_FIELDS,
@@ -264,9 +307,14 @@ static const ty_field order_item_f[] = {
     F_INT("unit_price", REQ, 0, MONEY_MAX, "Price paid per unit, minor units of currency."),
     F_ID("batch", 0, "Batch/lot shipped, when known."),
 };
-static const ty_schema order_item_s = {
-    "order item", 0, "订单行", "order line item", order_item_f, N_(order_item_f),
-    "One line of an order.", NULL};
+static const ty_schema order_item_s = {"order item",
+                                       0,
+                                       "订单行",
+                                       "order line item",
+                                       order_item_f,
+                                       N_(order_item_f),
+                                       "One line of an order.",
+                                       NULL};
 
 static const ty_field order_f[] = {
     COMMON_FIELDS,
@@ -323,9 +371,14 @@ static const ty_field ae_product_f[] = {
     F_ID("batch", 0, "Batch/lot."),
     F_ENUM("role", 0, product_role, "suspect (default) or concomitant."),
 };
-static const ty_schema ae_product_s = {
-    "adverse-event product", 0, "涉及产品", "product involved", ae_product_f, N_(ae_product_f),
-    "A product named in an adverse-event report.", NULL};
+static const ty_schema ae_product_s = {"adverse-event product",
+                                       0,
+                                       "涉及产品",
+                                       "product involved",
+                                       ae_product_f,
+                                       N_(ae_product_f),
+                                       "A product named in an adverse-event report.",
+                                       NULL};
 
 static const ty_field adverse_event_f[] = {
     COMMON_FIELDS,
@@ -370,7 +423,8 @@ static const ty_schema schemas[TY_REC_TYPE_MAX] = {
     {"users_online", TY_REC_USERS_ONLINE, "在线用户数", "users online", users_online_f,
      N_(users_online_f), "A sample of how many users are online.", NULL},
     {"product", TY_REC_PRODUCT, "商品", "product", product_f, N_(product_f),
-     "A product listing (SKU) and its current state; every record is kept as a version.", product_check},
+     "A product listing (SKU) and its current state; every record is kept as a version.",
+     product_check},
     {"merchant", TY_REC_MERCHANT, "商家", "merchant", merchant_f, N_(merchant_f),
      "A merchant (shop); every record is kept as a version.", NULL},
     {"order", TY_REC_ORDER, "订单", "order", order_f, N_(order_f), "An order as placed.", NULL},
@@ -379,8 +433,8 @@ static const ty_schema schemas[TY_REC_TYPE_MAX] = {
      "A return (refund with goods sent back).", NULL},
     {"complaint", TY_REC_COMPLAINT, "投诉", "complaint", complaint_f, N_(complaint_f),
      "A consumer complaint received by the platform.", complaint_check},
-    {"adverse_event", TY_REC_ADVERSE_EVENT, "不良反应报告", "adverse-event report",
-     adverse_event_f, N_(adverse_event_f), "A report of a harmful reaction to a product.", NULL},
+    {"adverse_event", TY_REC_ADVERSE_EVENT, "不良反应报告", "adverse-event report", adverse_event_f,
+     N_(adverse_event_f), "A report of a harmful reaction to a product.", NULL},
 };
 
 /* ---------------------------------------------------------------- look-ups */
@@ -433,23 +487,40 @@ int ty_enum_find(const ty_enum *e, const char *code, size_t n)
 const char *ty_field_kind_name(ty_field_kind k)
 {
     switch (k) {
-    case TY_FK_ID: return "id string";
-    case TY_FK_STR: return "string";
-    case TY_FK_TEXT: return "text";
-    case TY_FK_INT: return "integer";
-    case TY_FK_TIME: return "RFC 3339 date-time";
-    case TY_FK_DATE: return "date YYYY-MM-DD";
-    case TY_FK_ENUM: return "code";
-    case TY_FK_COUNTRY: return "ISO 3166-1 alpha-2";
-    case TY_FK_REGION: return "ISO 3166-2 or 3166-1 code";
-    case TY_FK_CURRENCY: return "ISO 4217 code";
-    case TY_FK_GTIN: return "GTIN digits";
-    case TY_FK_BUYER: return "pseudonymous id";
-    case TY_FK_VERSION: return "version string";
-    case TY_FK_TYPE: return "record type";
-    case TY_FK_STR_LIST: return "array of strings";
-    case TY_FK_ENUM_LIST: return "array of codes";
-    case TY_FK_OBJECTS: return "array of objects";
+    case TY_FK_ID:
+        return "id string";
+    case TY_FK_STR:
+        return "string";
+    case TY_FK_TEXT:
+        return "text";
+    case TY_FK_INT:
+        return "integer";
+    case TY_FK_TIME:
+        return "RFC 3339 date-time";
+    case TY_FK_DATE:
+        return "date YYYY-MM-DD";
+    case TY_FK_ENUM:
+        return "code";
+    case TY_FK_COUNTRY:
+        return "ISO 3166-1 alpha-2";
+    case TY_FK_REGION:
+        return "ISO 3166-2 or 3166-1 code";
+    case TY_FK_CURRENCY:
+        return "ISO 4217 code";
+    case TY_FK_GTIN:
+        return "GTIN digits";
+    case TY_FK_BUYER:
+        return "pseudonymous id";
+    case TY_FK_VERSION:
+        return "version string";
+    case TY_FK_TYPE:
+        return "record type";
+    case TY_FK_STR_LIST:
+        return "array of strings";
+    case TY_FK_ENUM_LIST:
+        return "array of codes";
+    case TY_FK_OBJECTS:
+        return "array of objects";
     }
     return "?";
 }

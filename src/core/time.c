@@ -104,7 +104,8 @@ ty_err ty_offset_parse(const char *s, int *offset_min)
 ty_err ty_time_parse(const char *s, size_t n, int64_t *ms_utc, int *offset_min, const char **why)
 {
     int y, mo, d, hh, mi, ss;
-    const char *shape = "expected an RFC 3339 date-time with offset, like 2026-03-01T20:15:00+08:00";
+    const char *shape =
+        "expected an RFC 3339 date-time with offset, like 2026-03-01T20:15:00+08:00";
     if (n < 20)
         return set_why(why, shape);
     if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||

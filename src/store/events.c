@@ -39,7 +39,8 @@ static const char *const sql[ST__COUNT] = {
 ty_err store_prepare(ty_store *st)
 {
     for (int i = 0; i < ST__COUNT; i++) {
-        int rc = sqlite3_prepare_v3(st->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->st[i], NULL);
+        int rc =
+            sqlite3_prepare_v3(st->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->st[i], NULL);
         if (rc != SQLITE_OK)
             return store_err(rc);
     }
@@ -158,8 +159,7 @@ static ty_err buyer_hash(void *ctx, const char *id, size_t n, char out[80])
 }
 
 /* Keyed SipHash-2-4 of (platform, type, id): the duplicate-index key. */
-static uint64_t event_key(const ty_store *st, int64_t platform, int type, const char *id,
-                          size_t n)
+static uint64_t event_key(const ty_store *st, int64_t platform, int type, const char *id, size_t n)
 {
     unsigned char msg[8 + 1 + 256];
     uint64_t p = (uint64_t)platform;
@@ -212,8 +212,8 @@ static int field_of(const ty_record *r, const char *name)
     return ty_schema_field(r->schema, name, strlen(name));
 }
 
-ty_err ty_store_prepare_row(const ty_store *st, int64_t platform, const ty_record *r,
-                            ty_buf *arena, ty_event_row *row)
+ty_err ty_store_prepare_row(const ty_store *st, int64_t platform, const ty_record *r, ty_buf *arena,
+                            ty_event_row *row)
 {
     memset(row, 0, sizeof *row);
     int type = r->schema->type;

@@ -29,14 +29,14 @@ static const char *const migrations[] = {
     "  platform INTEGER NOT NULL,"
     "  type INTEGER NOT NULL,"
     "  key_hash INTEGER NOT NULL,"
-    "  ts INTEGER NOT NULL,"         /* event time, ms since epoch UTC */
-    "  tz INTEGER NOT NULL,"         /* sender's offset, minutes east of UTC */
-    "  received INTEGER NOT NULL,"   /* ms since epoch UTC */
+    "  ts INTEGER NOT NULL,"       /* event time, ms since epoch UTC */
+    "  tz INTEGER NOT NULL,"       /* sender's offset, minutes east of UTC */
+    "  received INTEGER NOT NULL," /* ms since epoch UTC */
     "  batch INTEGER NOT NULL,"
-    "  rid TEXT NOT NULL,"           /* platform-chosen id */
+    "  rid TEXT NOT NULL," /* platform-chosen id */
     "  sku TEXT,"
     "  merchant TEXT,"
-    "  body TEXT NOT NULL);"         /* canonical JSON */
+    "  body TEXT NOT NULL);" /* canonical JSON */
     "CREATE INDEX events_keys ON events(seq, key_hash);"
     "CREATE TABLE ingest_batches("
     "  id INTEGER PRIMARY KEY,"
@@ -76,10 +76,10 @@ static const char *const migrations[] = {
      * identified by the hash of its content. */
     "CREATE TABLE ref_substances("
     "  id INTEGER PRIMARY KEY,"
-    "  annex TEXT NOT NULL,"          /* 'II' prohibited, 'III' restricted */
-    "  ref_no TEXT NOT NULL,"         /* entry number in the annex */
-    "  name TEXT NOT NULL,"           /* substance identification name */
-    "  group_name TEXT,"              /* the 'Nom' column: the entry's chemical/INN name(s) */
+    "  annex TEXT NOT NULL,"  /* 'II' prohibited, 'III' restricted */
+    "  ref_no TEXT NOT NULL," /* entry number in the annex */
+    "  name TEXT NOT NULL,"   /* substance identification name */
+    "  group_name TEXT,"      /* the 'Nom' column: the entry's chemical/INN name(s) */
     "  cas TEXT, ec TEXT, formula TEXT,"
     "  product_types TEXT, max_conc TEXT, min_conc TEXT, restrictions TEXT,"
     "  qualifiers TEXT, expressed_as TEXT, warnings TEXT, functions TEXT, notes TEXT,"

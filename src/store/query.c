@@ -5,8 +5,8 @@
 #include "store_impl.h"
 #include "tianyan/timeutil.h"
 
-ty_err ty_store_stats(ty_store *st, int offset_min,
-                      ty_err (*fn)(void *ctx, const ty_stat_row *row), void *ctx)
+ty_err ty_store_stats(ty_store *st, int offset_min, ty_err (*fn)(void *ctx, const ty_stat_row *row),
+                      void *ctx)
 {
     sqlite3_stmt *s;
     int rc = sqlite3_prepare_v2(st->db,

@@ -29,15 +29,21 @@ ty_err store_err(int rc)
     switch (rc & 0xff) {
     case SQLITE_OK:
     case SQLITE_DONE:
-    case SQLITE_ROW: return TY_OK;
-    case SQLITE_NOMEM: return TY_ENOMEM;
+    case SQLITE_ROW:
+        return TY_OK;
+    case SQLITE_NOMEM:
+        return TY_ENOMEM;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return TY_EBUSY;
+    case SQLITE_LOCKED:
+        return TY_EBUSY;
     case SQLITE_IOERR:
     case SQLITE_FULL:
-    case SQLITE_CANTOPEN: return TY_EIO;
-    case SQLITE_CONSTRAINT: return TY_EDUP;
-    default: return TY_ESTORE;
+    case SQLITE_CANTOPEN:
+        return TY_EIO;
+    case SQLITE_CONSTRAINT:
+        return TY_EDUP;
+    default:
+        return TY_ESTORE;
     }
 }
 
@@ -124,8 +130,8 @@ static ty_err meta_get_or_set(ty_store *st, const char *key, const char *init, c
                               size_t outn)
 {
     sqlite3_stmt *s;
-    int rc = sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO meta(key, value) VALUES(?, ?)", -1, &s,
-                                NULL);
+    int rc = sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO meta(key, value) VALUES(?, ?)", -1,
+                                &s, NULL);
     if (rc != SQLITE_OK)
         return store_err(rc);
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
@@ -267,8 +273,8 @@ ty_err ty_store_open(ty_store **out, const ty_store_opts *o, char *err, size_t e
         return TY_ENOMEM;
     ty_buf_init(&st->body, 1 << 20);
     ty_err e = TY_OK;
-    int rc = sqlite3_open_v2(o->path, &st->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        o->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errn, "cannot open %s: %s", o->path,
                  st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -362,9 +368,8 @@ ty_err ty_store_platform(ty_store *st, const char *code, int create, int64_t *id
     sqlite3_stmt *s;
     int rc;
     if (create) {
-        rc = sqlite3_prepare_v2(st->db,
-                                "INSERT OR IGNORE INTO platforms(code, created) VALUES(?, ?)", -1,
-                                &s, NULL);
+        rc = sqlite3_prepare_v2(
+            st->db, "INSERT OR IGNORE INTO platforms(code, created) VALUES(?, ?)", -1, &s, NULL);
         if (rc != SQLITE_OK)
             return store_err(rc);
         sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);

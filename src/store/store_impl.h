@@ -12,8 +12,8 @@
 /* Prepared statements, by purpose. */
 enum {
     ST_EVENT_INSERT,
-    ST_EVENT_KEY,      /* platform, type, rid of an event, by seq */
-    ST_CATCHUP,        /* seq, key_hash of events after a seq */
+    ST_EVENT_KEY, /* platform, type, rid of an event, by seq */
+    ST_CATCHUP,   /* seq, key_hash of events after a seq */
     ST_BATCH_INSERT,
     ST_BATCH_COUNT,
     ST_REJECT_INSERT,
@@ -29,11 +29,11 @@ struct ty_store {
     sqlite3_stmt *st[ST__COUNT];
     int in_txn;
     dedup_index dedup;
-    int64_t max_seq;          /* highest event seq in the index */
-    int64_t committed_seq;    /* highest seq known committed */
+    int64_t max_seq;       /* highest event seq in the index */
+    int64_t committed_seq; /* highest seq known committed */
     unsigned char dedup_key[crypto_shorthash_KEYBYTES];
-    unsigned char secret[32]; /* pseudonym key, from the key file */
-    ty_buf body;              /* canonical JSON of the event being written */
+    unsigned char secret[32];    /* pseudonym key, from the key file */
+    ty_buf body;                 /* canonical JSON of the event being written */
     int64_t batch_rejects_batch; /* rejects kept for this batch so far */
     int64_t batch_rejects;
 };

@@ -11,9 +11,9 @@
 
 typedef struct result {
     int nrec, nrej;
-    char rec[MAXOUT][2048];  /* canonical JSON of each record */
+    char rec[MAXOUT][2048]; /* canonical JSON of each record */
     uint64_t rec_line[MAXOUT];
-    char rej[MAXOUT][512];   /* formatted reject */
+    char rej[MAXOUT][512]; /* formatted reject */
     ty_reject_class cls[MAXOUT];
 } result;
 
@@ -75,23 +75,36 @@ static void decode(ty_format fmt, const char *text, size_t chunk, size_t max_lin
 #define HDR "{\"spec_version\":\"1.0\",\"time\":\"2026-03-01T20:15:00+08:00\","
 
 static const char *good_jsonl =
-    HDR "\"type\":\"users_online\",\"id\":\"u1\",\"online\":12345,\"region\":\"CN-ZJ\",\"channel\":\"app\"}\n"
-    HDR "\"type\":\"product\",\"id\":\"p1\",\"sku\":\"SKU-1\",\"title\":\"保湿面霜 50ml\",\"brand\":\"Lumière\","
-        "\"category\":[\"美妆个护\",\"护肤\",\"面霜\"],\"origin_country\":\"FR\",\"filing_no\":\"国妆网备进字(沪)2026000001\","
-        "\"gtin\":\"4006381333931\",\"batch\":\"L2026A\",\"expiry\":\"2028-02-29\",\"inci\":[\"AQUA\",\"GLYCERIN\"],"
-        "\"price\":25900,\"currency\":\"CNY\",\"merchant_id\":\"M1\",\"trade_mode\":\"1210\",\"status\":\"on_sale\"}\n"
-    HDR "\"type\":\"merchant\",\"id\":\"m1\",\"merchant_id\":\"M1\",\"name\":\"Lumière Official\",\"country\":\"FR\","
-        "\"kind\":\"overseas_direct\",\"opened\":\"2020-05-01\"}\n"
-    HDR "\"type\":\"order\",\"id\":\"o1\",\"merchant_id\":\"M1\",\"buyer\":\"b-77\",\"items\":[{\"sku\":\"SKU-1\","
-        "\"quantity\":2,\"unit_price\":23900,\"batch\":\"L2026A\"},{\"sku\":\"SKU-2\",\"quantity\":1,\"unit_price\":0}],"
-        "\"currency\":\"CNY\",\"destination\":\"CN-GD\",\"trade_mode\":\"9610\",\"declaration_no\":\"531620261000123456\","
-        "\"port\":\"5316\",\"warehouse\":\"NS-BW-01\"}\n"
-    HDR "\"type\":\"review\",\"id\":\"r1\",\"sku\":\"SKU-1\",\"order_id\":\"o1\",\"stars\":1,\"text\":\"用了兩天臉上起紅疹\\n很癢\",\"lang\":\"zh-Hant\"}\n"
-    HDR "\"type\":\"return\",\"id\":\"t1\",\"order_id\":\"o1\",\"sku\":\"SKU-1\",\"quantity\":1,\"reason\":\"adverse_reaction\",\"text\":\"rash\"}\n"
-    HDR "\"type\":\"complaint\",\"id\":\"c1\",\"merchant_id\":\"M1\",\"category\":\"counterfeit\",\"channel\":\"12315\",\"text\":\"防伪码查不到\"}\n"
-    HDR "\"type\":\"adverse_event\",\"id\":\"a1\",\"products\":[{\"name\":\"Lumière cream\",\"sku\":\"SKU-1\",\"batch\":\"L2026A\"}],"
-        "\"reactions\":[\"Erythema\",\"Pruritus\"],\"seriousness\":\"non_serious\",\"outcomes\":[\"medical_visit\",\"recovering\"],"
-        "\"age_band\":\"30-44\",\"sex\":\"female\",\"onset\":\"2026-02-27\",\"reporter\":\"consumer\",\"x_note\":\"ignored\"}\n";
+    HDR "\"type\":\"users_online\",\"id\":\"u1\",\"online\":12345,\"region\":\"CN-ZJ\",\"channel\":"
+        "\"app\"}\n" HDR "\"type\":\"product\",\"id\":\"p1\",\"sku\":\"SKU-1\",\"title\":"
+        "\"保湿面霜 50ml\",\"brand\":\"Lumière\","
+        "\"category\":[\"美妆个护\",\"护肤\",\"面霜\"],\"origin_country\":\"FR\",\"filing_no\":"
+        "\"国妆网备进字(沪)2026000001\","
+        "\"gtin\":\"4006381333931\",\"batch\":\"L2026A\",\"expiry\":\"2028-02-29\",\"inci\":["
+        "\"AQUA\",\"GLYCERIN\"],"
+        "\"price\":25900,\"currency\":\"CNY\",\"merchant_id\":\"M1\",\"trade_mode\":\"1210\","
+        "\"status\":\"on_sale\"}\n" HDR "\"type\":\"merchant\",\"id\":\"m1\",\"merchant_id\":"
+        "\"M1\",\"name\":\"Lumière Official\",\"country\":\"FR\","
+        "\"kind\":\"overseas_direct\",\"opened\":\"2020-05-01\"}\n" HDR
+        "\"type\":\"order\",\"id\":\"o1\",\"merchant_id\":\"M1\",\"buyer\":\"b-77\",\"items\":[{"
+        "\"sku\":\"SKU-1\","
+        "\"quantity\":2,\"unit_price\":23900,\"batch\":\"L2026A\"},{\"sku\":\"SKU-2\",\"quantity\":"
+        "1,\"unit_price\":0}],"
+        "\"currency\":\"CNY\",\"destination\":\"CN-GD\",\"trade_mode\":\"9610\",\"declaration_no\":"
+        "\"531620261000123456\","
+        "\"port\":\"5316\",\"warehouse\":\"NS-BW-01\"}\n" HDR
+        "\"type\":\"review\",\"id\":\"r1\",\"sku\":\"SKU-1\",\"order_id\":\"o1\",\"stars\":1,"
+        "\"text\":\"用了兩天臉上起紅疹\\n很癢\",\"lang\":\"zh-Hant\"}\n" HDR
+        "\"type\":\"return\",\"id\":\"t1\",\"order_id\":\"o1\",\"sku\":\"SKU-1\",\"quantity\":1,"
+        "\"reason\":\"adverse_reaction\",\"text\":\"rash\"}\n" HDR
+        "\"type\":\"complaint\",\"id\":\"c1\",\"merchant_id\":\"M1\",\"category\":\"counterfeit\","
+        "\"channel\":\"12315\",\"text\":\"防伪码查不到\"}\n" HDR
+        "\"type\":\"adverse_event\",\"id\":\"a1\",\"products\":[{\"name\":\"Lumière "
+        "cream\",\"sku\":\"SKU-1\",\"batch\":\"L2026A\"}],"
+        "\"reactions\":[\"Erythema\",\"Pruritus\"],\"seriousness\":\"non_serious\",\"outcomes\":["
+        "\"medical_visit\",\"recovering\"],"
+        "\"age_band\":\"30-44\",\"sex\":\"female\",\"onset\":\"2026-02-27\",\"reporter\":"
+        "\"consumer\",\"x_note\":\"ignored\"}\n";
 
 static void test_good_records(void)
 {
@@ -102,12 +115,13 @@ static void test_good_records(void)
         fprintf(stderr, "  unexpected reject: %s\n", r.rej[i]);
     CHECK_INT(r.nrec, 8);
     /* canonical order, hashed buyer, normalised time, extension field dropped */
-    CHECK_STR(r.rec[3], "{\"spec_version\":\"1.0\",\"type\":\"order\",\"id\":\"o1\",\"time\":"
-                        "\"2026-03-01T20:15:00+08:00\",\"merchant_id\":\"M1\",\"buyer\":\"H(b-77)\","
-                        "\"items\":[{\"sku\":\"SKU-1\",\"quantity\":2,\"unit_price\":23900,\"batch\":"
-                        "\"L2026A\"},{\"sku\":\"SKU-2\",\"quantity\":1,\"unit_price\":0}],\"currency\":"
-                        "\"CNY\",\"destination\":\"CN-GD\",\"trade_mode\":\"9610\",\"declaration_no\":"
-                        "\"531620261000123456\",\"port\":\"5316\",\"warehouse\":\"NS-BW-01\"}");
+    CHECK_STR(r.rec[3],
+              "{\"spec_version\":\"1.0\",\"type\":\"order\",\"id\":\"o1\",\"time\":"
+              "\"2026-03-01T20:15:00+08:00\",\"merchant_id\":\"M1\",\"buyer\":\"H(b-77)\","
+              "\"items\":[{\"sku\":\"SKU-1\",\"quantity\":2,\"unit_price\":23900,\"batch\":"
+              "\"L2026A\"},{\"sku\":\"SKU-2\",\"quantity\":1,\"unit_price\":0}],\"currency\":"
+              "\"CNY\",\"destination\":\"CN-GD\",\"trade_mode\":\"9610\",\"declaration_no\":"
+              "\"531620261000123456\",\"port\":\"5316\",\"warehouse\":\"NS-BW-01\"}");
     CHECK_CONTAINS(r.rec[4], "\"text\":\"用了兩天臉上起紅疹\\n很癢\"");
     CHECK(strstr(r.rec[7], "x_note") == NULL);
     CHECK_INT(r.rec_line[7], 8);
@@ -130,72 +144,102 @@ typedef struct bad_case {
 } bad_case;
 
 static const bad_case bad[] = {
-    {HDR "\"type\":\"order\",\"id\":\"o\",\"merchant_id\":\"M\",\"items\":[{\"sku\":\"s\",\"quantity\":1,\"unit_price\":12.5}],\"currency\":\"CNY\"}",
+    {HDR "\"type\":\"order\",\"id\":\"o\",\"merchant_id\":\"M\",\"items\":[{\"sku\":\"s\","
+         "\"quantity\":1,\"unit_price\":12.5}],\"currency\":\"CNY\"}",
      TY_REJ_TYPE, "line 1: field \"items[0].unit_price\": expected an integer, got \"12.5\""},
-    {HDR "\"type\":\"order\",\"id\":\"o\",\"merchant_id\":\"M\",\"items\":[{\"sku\":\"s\",\"quantity\":1,\"unit_price\":\"100\"}],\"currency\":\"CNY\"}",
+    {HDR "\"type\":\"order\",\"id\":\"o\",\"merchant_id\":\"M\",\"items\":[{\"sku\":\"s\","
+         "\"quantity\":1,\"unit_price\":\"100\"}],\"currency\":\"CNY\"}",
      TY_REJ_TYPE, "line 1: field \"items[0].unit_price\": expected an integer, got \"100\""},
-    {HDR "\"type\":\"order\",\"id\":\"o\",\"merchant_id\":\"M\",\"items\":[{\"sku\":\"s\",\"quantity\":0,\"unit_price\":1}],\"currency\":\"CNY\"}",
+    {HDR "\"type\":\"order\",\"id\":\"o\",\"merchant_id\":\"M\",\"items\":[{\"sku\":\"s\","
+         "\"quantity\":0,\"unit_price\":1}],\"currency\":\"CNY\"}",
      TY_REJ_RANGE, "line 1: field \"items[0].quantity\": must be between 1 and 100000, got 0"},
     {HDR "\"type\":\"order\",\"id\":\"o\",\"merchant_id\":\"M\",\"items\":[],\"currency\":\"CNY\"}",
      TY_REJ_RANGE, "line 1: field \"items\": must have 1 to 200 items, got 0"},
-    {HDR "\"type\":\"order\",\"id\":\"o\",\"merchant_id\":\"M\",\"items\":[{\"sku\":\"s\",\"quantity\":1,\"unit_price\":1}],\"currency\":\"RMB\"}",
-     TY_REJ_FORMAT, "line 1: field \"currency\": expected an ISO 4217 currency code (like CNY, USD), got \"RMB\""},
-    {HDR "\"type\":\"order\",\"id\":\"o\",\"merchant_id\":\"M\",\"items\":[{\"sku\":\"s\",\"quantity\":1}],\"currency\":\"CNY\"}",
+    {HDR "\"type\":\"order\",\"id\":\"o\",\"merchant_id\":\"M\",\"items\":[{\"sku\":\"s\","
+         "\"quantity\":1,\"unit_price\":1}],\"currency\":\"RMB\"}",
+     TY_REJ_FORMAT,
+     "line 1: field \"currency\": expected an ISO 4217 currency code (like CNY, USD), got \"RMB\""},
+    {HDR "\"type\":\"order\",\"id\":\"o\",\"merchant_id\":\"M\",\"items\":[{\"sku\":\"s\","
+         "\"quantity\":1}],\"currency\":\"CNY\"}",
      TY_REJ_MISSING, "line 1: field \"items[0].unit_price\": required field is missing"},
-    {HDR "\"type\":\"order\",\"id\":\"o\",\"items\":[{\"sku\":\"s\",\"quantity\":1,\"unit_price\":1}],\"currency\":\"CNY\"}",
+    {HDR "\"type\":\"order\",\"id\":\"o\",\"items\":[{\"sku\":\"s\",\"quantity\":1,\"unit_price\":"
+         "1}],\"currency\":\"CNY\"}",
      TY_REJ_MISSING, "line 1: field \"merchant_id\": required field is missing"},
-    {HDR "\"type\":\"review\",\"id\":\"r\",\"sku\":\"s\",\"stars\":6}",
-     TY_REJ_RANGE, "line 1: field \"stars\": must be between 1 and 5, got 6"},
+    {HDR "\"type\":\"review\",\"id\":\"r\",\"sku\":\"s\",\"stars\":6}", TY_REJ_RANGE,
+     "line 1: field \"stars\": must be between 1 and 5, got 6"},
     {HDR "\"type\":\"review\",\"id\":\"r\",\"sku\":\"s\",\"stars\":5,\"starz\":5}",
      TY_REJ_UNKNOWN_FIELD, "line 1: field \"starz\": unknown field for record type review"},
     {HDR "\"type\":\"review\",\"id\":\"r\",\"sku\":\"s\",\"stars\":5,\"stars\":4}",
      TY_REJ_DUPLICATE_FIELD, "line 1: field \"stars\": field given twice"},
-    {HDR "\"type\":\"review\",\"id\":\"\",\"sku\":\"s\",\"stars\":5}",
-     TY_REJ_RANGE, "line 1: field \"id\": must not be empty"},
-    {HDR "\"type\":\"review\",\"id\":\"a\\u0007b\",\"sku\":\"s\",\"stars\":5}",
-     TY_REJ_FORMAT, "line 1: field \"id\": contains a control character (U+0007) at byte 1"},
+    {HDR "\"type\":\"review\",\"id\":\"\",\"sku\":\"s\",\"stars\":5}", TY_REJ_RANGE,
+     "line 1: field \"id\": must not be empty"},
+    {HDR "\"type\":\"review\",\"id\":\"a\\u0007b\",\"sku\":\"s\",\"stars\":5}", TY_REJ_FORMAT,
+     "line 1: field \"id\": contains a control character (U+0007) at byte 1"},
     {HDR "\"type\":\"return\",\"id\":\"t\",\"order_id\":\"o\",\"sku\":\"s\",\"reason\":\"broken\"}",
-     TY_REJ_ENUM, "line 1: field \"reason\": unknown code \"broken\"; expected one of: quality_problem, not_as_described"},
-    {HDR "\"type\":\"refund\",\"id\":\"t\"}",
-     TY_REJ_ENUM, "line 1: field \"type\": unknown record type \"refund\""},
-    {"{\"spec_version\":\"1.0\",\"type\":\"review\",\"id\":\"r\",\"time\":\"2026-03-01 20:15:00\",\"sku\":\"s\",\"stars\":5}",
+     TY_REJ_ENUM,
+     "line 1: field \"reason\": unknown code \"broken\"; expected one of: quality_problem, "
+     "not_as_described"},
+    {HDR "\"type\":\"refund\",\"id\":\"t\"}", TY_REJ_ENUM,
+     "line 1: field \"type\": unknown record type \"refund\""},
+    {"{\"spec_version\":\"1.0\",\"type\":\"review\",\"id\":\"r\",\"time\":\"2026-03-01 "
+     "20:15:00\",\"sku\":\"s\",\"stars\":5}",
      TY_REJ_FORMAT, "line 1: field \"time\": expected an RFC 3339 date-time with offset"},
-    {"{\"spec_version\":\"1.0\",\"type\":\"review\",\"id\":\"r\",\"time\":\"1999-12-31T23:59:59Z\",\"sku\":\"s\",\"stars\":5}",
+    {"{\"spec_version\":\"1.0\",\"type\":\"review\",\"id\":\"r\",\"time\":\"1999-12-31T23:59:59Z\","
+     "\"sku\":\"s\",\"stars\":5}",
      TY_REJ_RANGE, "line 1: field \"time\": before 2000-01-01T00:00:00Z"},
-    {"{\"spec_version\":\"1.0\",\"type\":\"review\",\"id\":\"r\",\"time\":\"2026-09-30T00:00:00Z\",\"sku\":\"s\",\"stars\":5}",
+    {"{\"spec_version\":\"1.0\",\"type\":\"review\",\"id\":\"r\",\"time\":\"2026-09-30T00:00:00Z\","
+     "\"sku\":\"s\",\"stars\":5}",
      TY_REJ_RANGE, "line 1: field \"time\": more than 24 hours in the future"},
-    {"{\"spec_version\":\"2.0\",\"type\":\"review\",\"id\":\"r\",\"time\":\"2026-03-01T00:00:00Z\",\"sku\":\"s\",\"stars\":5}",
-     TY_REJ_VERSION, "line 1: field \"spec_version\": unsupported spec_version \"2.0\"; this build reads 1.x"},
-    {HDR "\"type\":\"product\",\"id\":\"p\",\"sku\":\"s\",\"title\":\"t\",\"brand\":\"b\",\"category\":[\"a\"],\"origin_country\":\"FR\",\"gtin\":\"4006381333932\"}",
-     TY_REJ_FORMAT, "line 1: field \"gtin\": expected a GTIN of 8, 12, 13 or 14 digits with a valid GS1 check digit, got \"4006381333932\""},
-    {HDR "\"type\":\"product\",\"id\":\"p\",\"sku\":\"s\",\"title\":\"t\",\"brand\":\"b\",\"category\":[\"a\",\"\"],\"origin_country\":\"FR\"}",
+    {"{\"spec_version\":\"2.0\",\"type\":\"review\",\"id\":\"r\",\"time\":\"2026-03-01T00:00:00Z\","
+     "\"sku\":\"s\",\"stars\":5}",
+     TY_REJ_VERSION,
+     "line 1: field \"spec_version\": unsupported spec_version \"2.0\"; this build reads 1.x"},
+    {HDR "\"type\":\"product\",\"id\":\"p\",\"sku\":\"s\",\"title\":\"t\",\"brand\":\"b\","
+         "\"category\":[\"a\"],\"origin_country\":\"FR\",\"gtin\":\"4006381333932\"}",
+     TY_REJ_FORMAT,
+     "line 1: field \"gtin\": expected a GTIN of 8, 12, 13 or 14 digits with a valid GS1 check "
+     "digit, got \"4006381333932\""},
+    {HDR "\"type\":\"product\",\"id\":\"p\",\"sku\":\"s\",\"title\":\"t\",\"brand\":\"b\","
+         "\"category\":[\"a\",\"\"],\"origin_country\":\"FR\"}",
      TY_REJ_RANGE, "line 1: field \"category[1]\": must not be empty"},
-    {HDR "\"type\":\"product\",\"id\":\"p\",\"sku\":\"s\",\"title\":\"t\",\"brand\":\"b\",\"category\":\"a\",\"origin_country\":\"FR\"}",
+    {HDR "\"type\":\"product\",\"id\":\"p\",\"sku\":\"s\",\"title\":\"t\",\"brand\":\"b\","
+         "\"category\":\"a\",\"origin_country\":\"FR\"}",
      TY_REJ_TYPE, "line 1: field \"category\": expected an array, got \"a\""},
-    {HDR "\"type\":\"product\",\"id\":\"p\",\"sku\":\"s\",\"title\":\"t\",\"brand\":\"b\",\"category\":[\"a\"],\"origin_country\":\"FR\",\"price\":100}",
+    {HDR "\"type\":\"product\",\"id\":\"p\",\"sku\":\"s\",\"title\":\"t\",\"brand\":\"b\","
+         "\"category\":[\"a\"],\"origin_country\":\"FR\",\"price\":100}",
      TY_REJ_MISSING, "line 1: field \"currency\": required when price is given"},
-    {HDR "\"type\":\"product\",\"id\":\"p\",\"sku\":\"s\",\"title\":\"t\",\"brand\":\"b\",\"category\":[\"a\"],\"origin_country\":\"FR\",\"expiry\":\"2027-02-30\"}",
+    {HDR "\"type\":\"product\",\"id\":\"p\",\"sku\":\"s\",\"title\":\"t\",\"brand\":\"b\","
+         "\"category\":[\"a\"],\"origin_country\":\"FR\",\"expiry\":\"2027-02-30\"}",
      TY_REJ_FORMAT, "line 1: field \"expiry\": day out of range for its month, got \"2027-02-30\""},
-    {HDR "\"type\":\"complaint\",\"id\":\"c\",\"category\":\"quality\",\"channel\":\"app\",\"text\":\"x\"}",
-     TY_REJ_MISSING, "line 1: field \"sku\": a complaint must name at least one of sku, merchant_id, order_id"},
-    {HDR "\"type\":\"adverse_event\",\"id\":\"a\",\"products\":[{\"name\":\"n\",\"role\":\"main\"}],\"reactions\":[\"Rash\"],\"seriousness\":\"serious\"}",
-     TY_REJ_ENUM, "line 1: field \"products[0].role\": unknown code \"main\"; expected one of: suspect, concomitant"},
-    {HDR "\"type\":\"adverse_event\",\"id\":\"a\",\"products\":[{\"name\":\"n\",\"colour\":\"red\"}],\"reactions\":[\"Rash\"],\"seriousness\":\"serious\"}",
+    {HDR "\"type\":\"complaint\",\"id\":\"c\",\"category\":\"quality\",\"channel\":\"app\","
+         "\"text\":\"x\"}",
+     TY_REJ_MISSING,
+     "line 1: field \"sku\": a complaint must name at least one of sku, merchant_id, order_id"},
+    {HDR "\"type\":\"adverse_event\",\"id\":\"a\",\"products\":[{\"name\":\"n\",\"role\":\"main\"}]"
+         ",\"reactions\":[\"Rash\"],\"seriousness\":\"serious\"}",
+     TY_REJ_ENUM,
+     "line 1: field \"products[0].role\": unknown code \"main\"; expected one of: suspect, "
+     "concomitant"},
+    {HDR "\"type\":\"adverse_event\",\"id\":\"a\",\"products\":[{\"name\":\"n\",\"colour\":\"red\"}"
+         "],\"reactions\":[\"Rash\"],\"seriousness\":\"serious\"}",
      TY_REJ_UNKNOWN_FIELD, "line 1: field \"products[0].colour\": unknown field"},
-    {HDR "\"type\":\"users_online\",\"id\":\"u\",\"online\":-1}",
-     TY_REJ_RANGE, "line 1: field \"online\": must be between 0 and 1000000000, got -1"},
-    {HDR "\"type\":\"users_online\",\"id\":\"u\",\"online\":99999999999999999999999}",
-     TY_REJ_RANGE, "line 1: field \"online\": must be between 0 and 1000000000, got \"99999999999999999999999\""},
-    {HDR "\"type\":\"users_online\",\"id\":\"u\",\"online\":1,\"region\":\"CN-XX\"}",
-     TY_REJ_FORMAT, "line 1: field \"region\": expected an ISO 3166-2 subdivision code"},
+    {HDR "\"type\":\"users_online\",\"id\":\"u\",\"online\":-1}", TY_REJ_RANGE,
+     "line 1: field \"online\": must be between 0 and 1000000000, got -1"},
+    {HDR "\"type\":\"users_online\",\"id\":\"u\",\"online\":99999999999999999999999}", TY_REJ_RANGE,
+     "line 1: field \"online\": must be between 0 and 1000000000, got \"99999999999999999999999\""},
+    {HDR "\"type\":\"users_online\",\"id\":\"u\",\"online\":1,\"region\":\"CN-XX\"}", TY_REJ_FORMAT,
+     "line 1: field \"region\": expected an ISO 3166-2 subdivision code"},
     {"[1,2,3]", TY_REJ_SYNTAX, "line 1: expected one JSON object per line"},
     {"{\"a\":1} {\"b\":2}", TY_REJ_SYNTAX, "line 1: more than one JSON value on the line"},
     {"{\"type\":\"review\",", TY_REJ_SYNTAX, "line 1: field \"type\": incomplete JSON value"},
-    {"{\"type\":review}", TY_REJ_SYNTAX, "line 1: field \"type\": invalid JSON: lexical error: invalid char in json text"},
+    {"{\"type\":review}", TY_REJ_SYNTAX,
+     "line 1: field \"type\": invalid JSON: lexical error: invalid char in json text"},
     {"{\"spec_version\":\"1.0\",\"type\":\"review\",\"text\":\"caf\xc3\x28\"}", TY_REJ_UTF8,
      "line 1: field \"text\": invalid UTF-8 byte sequence"},
-    {HDR "\"id\":\"r\",\"sku\":\"s\",\"stars\":5}", TY_REJ_MISSING, "line 1: field \"type\": required field is missing"},
-    {HDR "\"type\":\"review\",\"id\":\"r\",\"sku\":\"s\",\"stars\":5,\"text\":\"a'); DROP TABLE events; --\"}",
+    {HDR "\"id\":\"r\",\"sku\":\"s\",\"stars\":5}", TY_REJ_MISSING,
+     "line 1: field \"type\": required field is missing"},
+    {HDR "\"type\":\"review\",\"id\":\"r\",\"sku\":\"s\",\"stars\":5,\"text\":\"a'); DROP TABLE "
+         "events; --\"}",
      TY_REJ__COUNT, NULL}, /* SQL metacharacters are just text: accepted */
 };
 
@@ -245,16 +289,21 @@ static void test_mixed_and_limits(void)
     CHECK_CONTAINS(r.rej[0], "line 4: invalid JSON");
 
     /* byte order mark on the first line is ignored */
-    snprintf(text, sizeof text, "\xEF\xBB\xBF%s\"type\":\"review\",\"id\":\"r1\",\"sku\":\"s\",\"stars\":5}\n", HDR);
+    snprintf(text, sizeof text,
+             "\xEF\xBB\xBF%s\"type\":\"review\",\"id\":\"r1\",\"sku\":\"s\",\"stars\":5}\n", HDR);
     decode(TY_FMT_JSONL, text, 0, 0, &r);
     CHECK_INT(r.nrec, 1);
 
     /* over-long line: rejected by number without being buffered, next line fine */
     static char big[300000];
-    size_t o = (size_t)snprintf(big, sizeof big, "%s\"type\":\"review\",\"id\":\"r1\",\"sku\":\"s\",\"stars\":5,\"text\":\"", HDR);
+    size_t o = (size_t)snprintf(
+        big, sizeof big,
+        "%s\"type\":\"review\",\"id\":\"r1\",\"sku\":\"s\",\"stars\":5,\"text\":\"", HDR);
     memset(big + o, 'x', 200000);
     o += 200000;
-    o += (size_t)snprintf(big + o, sizeof big - o, "\"}\n%s\"type\":\"review\",\"id\":\"r2\",\"sku\":\"s\",\"stars\":5}\n", HDR);
+    o += (size_t)snprintf(big + o, sizeof big - o,
+                          "\"}\n%s\"type\":\"review\",\"id\":\"r2\",\"sku\":\"s\",\"stars\":5}\n",
+                          HDR);
     for (size_t chunk = 0; chunk <= 4096; chunk += 4096) {
         decode(TY_FMT_JSONL, big, chunk, 65536, &r);
         CHECK_INT(r.nrec, 1);
@@ -265,7 +314,9 @@ static void test_mixed_and_limits(void)
     }
 
     /* a field over its own limit (review text: 8000 bytes) */
-    o = (size_t)snprintf(big, sizeof big, "%s\"type\":\"review\",\"id\":\"r1\",\"sku\":\"s\",\"stars\":5,\"text\":\"", HDR);
+    o = (size_t)snprintf(
+        big, sizeof big,
+        "%s\"type\":\"review\",\"id\":\"r1\",\"sku\":\"s\",\"stars\":5,\"text\":\"", HDR);
     memset(big + o, 'y', 9000);
     o += 9000;
     snprintf(big + o, sizeof big - o, "\"}\n");
@@ -280,12 +331,15 @@ static void test_mixed_and_limits(void)
 }
 
 static const char *good_csv =
-    "type,id,time,spec_version,merchant_id,buyer,currency,sku,quantity,unit_price,batch,stars,text,category,title,brand,origin_country,inci\n"
+    "type,id,time,spec_version,merchant_id,buyer,currency,sku,quantity,unit_price,batch,stars,text,"
+    "category,title,brand,origin_country,inci\n"
     "order,o1,2026-03-01T20:15:00+08:00,1.0,M1,b1,CNY,S1,2,23900,,,,,,,,\n"
     "order,o1,,,,,,S2,1,100,L9,,,,,,,\n"
     "order,o1,2026-03-01T20:15:00+08:00,,M1,,,S3,3,50,,,,,,,,\n"
-    "review,r1,2026-03-01T21:00:00+08:00,1.0,,,,S1,,,,2,\"quoted, with comma and \"\"quotes\"\"\n and a line break\",,,,,\n"
-    "product,p1,2026-03-01T09:00:00+08:00,1.0,M1,,CNY,S1,,,,,,美妆个护|护肤|面霜,Cream,B,FR,\"AQUA|GLYCERIN|1,2-HEXANEDIOL\"\n"
+    "review,r1,2026-03-01T21:00:00+08:00,1.0,,,,S1,,,,2,\"quoted, with comma and \"\"quotes\"\"\n "
+    "and a line break\",,,,,\n"
+    "product,p1,2026-03-01T09:00:00+08:00,1.0,M1,,CNY,S1,,,,,,美妆个护|护肤|面霜,Cream,B,FR,\"AQUA|"
+    "GLYCERIN|1,2-HEXANEDIOL\"\n"
     "order,o2,2026-03-01T22:00:00+08:00,1.0,M1,,CNY,S1,1,23900,,,,,,,,\n";
 
 static void test_csv(void)
@@ -296,13 +350,15 @@ static void test_csv(void)
         fprintf(stderr, "  unexpected reject: %s\n", r.rej[i]);
     CHECK_INT(r.nrej, 0);
     CHECK_INT(r.nrec, 4);
-    CHECK_STR(r.rec[0], "{\"spec_version\":\"1.0\",\"type\":\"order\",\"id\":\"o1\",\"time\":"
-                        "\"2026-03-01T20:15:00+08:00\",\"merchant_id\":\"M1\",\"buyer\":\"H(b1)\","
-                        "\"items\":[{\"sku\":\"S1\",\"quantity\":2,\"unit_price\":23900},{\"sku\":\"S2\","
-                        "\"quantity\":1,\"unit_price\":100,\"batch\":\"L9\"},{\"sku\":\"S3\",\"quantity\":3,"
-                        "\"unit_price\":50}],\"currency\":\"CNY\"}");
+    CHECK_STR(r.rec[0],
+              "{\"spec_version\":\"1.0\",\"type\":\"order\",\"id\":\"o1\",\"time\":"
+              "\"2026-03-01T20:15:00+08:00\",\"merchant_id\":\"M1\",\"buyer\":\"H(b1)\","
+              "\"items\":[{\"sku\":\"S1\",\"quantity\":2,\"unit_price\":23900},{\"sku\":\"S2\","
+              "\"quantity\":1,\"unit_price\":100,\"batch\":\"L9\"},{\"sku\":\"S3\",\"quantity\":3,"
+              "\"unit_price\":50}],\"currency\":\"CNY\"}");
     CHECK_INT(r.rec_line[0], 2);
-    CHECK_CONTAINS(r.rec[1], "\"text\":\"quoted, with comma and \\\"quotes\\\"\\n and a line break\"");
+    CHECK_CONTAINS(r.rec[1],
+                   "\"text\":\"quoted, with comma and \\\"quotes\\\"\\n and a line break\"");
     CHECK_INT(r.rec_line[1], 5);
     CHECK_CONTAINS(r.rec[2], "\"category\":[\"美妆个护\",\"护肤\",\"面霜\"]");
     CHECK_CONTAINS(r.rec[2], "\"inci\":[\"AQUA\",\"GLYCERIN\",\"1,2-HEXANEDIOL\"]");
@@ -382,7 +438,8 @@ static void test_caers(void)
               "\"PARAESTHESIA ORAL\"],\"seriousness\":\"non_serious\",\"sex\":\"female\",\"onset\":"
               "\"2003-11-05\"}");
     /* 65420: LIFE THREATENING, DISABILITY -> serious; age 33 years */
-    CHECK_CONTAINS(r->rec[1], "\"seriousness\":\"serious\",\"outcomes\":[\"life_threatening\",\"disability\"],\"age_band\":\"30-44\",\"sex\":\"male\"");
+    CHECK_CONTAINS(r->rec[1], "\"seriousness\":\"serious\",\"outcomes\":[\"life_threatening\","
+                              "\"disability\"],\"age_band\":\"30-44\",\"sex\":\"male\"");
     free(r);
 }
 

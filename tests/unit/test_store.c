@@ -69,8 +69,8 @@ static adder add_jsonl(ty_store *st, const char *platform, const char *text, int
     return a;
 }
 
-#define EV(type, id, extra)                                                                        \
-    "{\"spec_version\":\"1.0\",\"type\":\"" type "\",\"id\":\"" id                                 \
+#define EV(type, id, extra)                                        \
+    "{\"spec_version\":\"1.0\",\"type\":\"" type "\",\"id\":\"" id \
     "\",\"time\":\"2026-03-01T20:15:00+08:00\"," extra "}\n"
 #define REVIEW(id) EV("review", id, "\"sku\":\"S1\",\"stars\":4,\"buyer\":\"alice-42\"")
 
@@ -91,7 +91,9 @@ static void test_open_and_keys(void)
     CHECK_INT(e, TY_OK);
     CHECK_INT(ty_store_schema_version(st), 2);
     int64_t v = 0;
-    CHECK_INT(ty_store_query_int(st, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'", &v), TY_OK);
+    CHECK_INT(ty_store_query_int(
+                  st, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'", &v),
+              TY_OK);
     CHECK_INT(v, 1);
     ty_store_close(&st);
     CHECK(st == NULL);
@@ -139,7 +141,10 @@ static void test_exactly_once(void)
     /* same id, other platform or other type: different events */
     a = add_jsonl(st, "p2", REVIEW("r1"), 1);
     CHECK_INT(a.added, 1);
-    a = add_jsonl(st, "p1", EV("complaint", "r1", "\"sku\":\"S1\",\"category\":\"quality\",\"channel\":\"app\",\"text\":\"x\""), 1);
+    a = add_jsonl(st, "p1",
+                  EV("complaint", "r1",
+                     "\"sku\":\"S1\",\"category\":\"quality\",\"channel\":\"app\",\"text\":\"x\""),
+                  1);
     CHECK_INT(a.added, 1);
     CHECK_INT(ty_store_event_count(st), 5);
 
@@ -171,8 +176,11 @@ static void test_exactly_once(void)
     ty_store_close(&st2);
 
     int64_t n = 0;
-    CHECK_INT(ty_store_query_int(st, "SELECT count(*) FROM (SELECT platform, type, rid FROM events "
-                                     "GROUP BY 1, 2, 3 HAVING count(*) > 1)", &n), TY_OK);
+    CHECK_INT(ty_store_query_int(st,
+                                 "SELECT count(*) FROM (SELECT platform, type, rid FROM events "
+                                 "GROUP BY 1, 2, 3 HAVING count(*) > 1)",
+                                 &n),
+              TY_OK);
     CHECK_INT(n, 0);
     CHECK_INT(ty_store_event_count(st), 9);
     ty_store_close(&st);
@@ -186,17 +194,31 @@ static void test_pseudonyms_and_versions(void)
     ty_store *st = open_store(db, NULL, err, sizeof err, &e);
     add_jsonl(st, "p1", REVIEW("r1") REVIEW("r2"), 1);
     int64_t n = -1;
-    CHECK_INT(ty_store_query_int(st, "SELECT count(*) FROM events WHERE body LIKE '%alice-42%'", &n), TY_OK);
+    CHECK_INT(
+        ty_store_query_int(st, "SELECT count(*) FROM events WHERE body LIKE '%alice-42%'", &n),
+        TY_OK);
     CHECK_INT(n, 0); /* the buyer id never reaches the disk */
-    CHECK_INT(ty_store_query_int(st, "SELECT count(DISTINCT json_extract(body, '$.buyer')) FROM events", &n), TY_OK);
+    CHECK_INT(ty_store_query_int(
+                  st, "SELECT count(DISTINCT json_extract(body, '$.buyer')) FROM events", &n),
+              TY_OK);
     CHECK_INT(n, 1); /* but the same buyer keeps one pseudonym */
-    CHECK_INT(ty_store_query_int(st, "SELECT count(*) FROM events WHERE json_extract(body, '$.buyer') LIKE 'h1:________________________________'", &n), TY_OK);
+    CHECK_INT(ty_store_query_int(st,
+                                 "SELECT count(*) FROM events WHERE json_extract(body, '$.buyer') "
+                                 "LIKE 'h1:________________________________'",
+                                 &n),
+              TY_OK);
     CHECK_INT(n, 2);
 
     /* product versions: all kept; the current one is the latest by event time */
-    const char *v1 = "{\"spec_version\":\"1.0\",\"type\":\"product\",\"id\":\"pv1\",\"time\":\"2026-03-01T10:00:00+08:00\",\"sku\":\"S1\",\"title\":\"Cream v1\",\"brand\":\"B\",\"category\":[\"护肤\"],\"origin_country\":\"JP\"}\n";
-    const char *v3 = "{\"spec_version\":\"1.0\",\"type\":\"product\",\"id\":\"pv3\",\"time\":\"2026-03-03T10:00:00+08:00\",\"sku\":\"S1\",\"title\":\"Cream v3\",\"brand\":\"B\",\"category\":[\"护肤\"],\"origin_country\":\"JP\"}\n";
-    const char *v2 = "{\"spec_version\":\"1.0\",\"type\":\"product\",\"id\":\"pv2\",\"time\":\"2026-03-02T10:00:00+08:00\",\"sku\":\"S1\",\"title\":\"Cream v2\",\"brand\":\"B\",\"category\":[\"护肤\"],\"origin_country\":\"KR\"}\n";
+    const char *v1 = "{\"spec_version\":\"1.0\",\"type\":\"product\",\"id\":\"pv1\",\"time\":"
+                     "\"2026-03-01T10:00:00+08:00\",\"sku\":\"S1\",\"title\":\"Cream "
+                     "v1\",\"brand\":\"B\",\"category\":[\"护肤\"],\"origin_country\":\"JP\"}\n";
+    const char *v3 = "{\"spec_version\":\"1.0\",\"type\":\"product\",\"id\":\"pv3\",\"time\":"
+                     "\"2026-03-03T10:00:00+08:00\",\"sku\":\"S1\",\"title\":\"Cream "
+                     "v3\",\"brand\":\"B\",\"category\":[\"护肤\"],\"origin_country\":\"JP\"}\n";
+    const char *v2 = "{\"spec_version\":\"1.0\",\"type\":\"product\",\"id\":\"pv2\",\"time\":"
+                     "\"2026-03-02T10:00:00+08:00\",\"sku\":\"S1\",\"title\":\"Cream "
+                     "v2\",\"brand\":\"B\",\"category\":[\"护肤\"],\"origin_country\":\"KR\"}\n";
     add_jsonl(st, "p1", v1, 1);
     add_jsonl(st, "p1", v3, 1);
     add_jsonl(st, "p1", v2, 1); /* arrives late: history only */
@@ -204,7 +226,11 @@ static void test_pseudonyms_and_versions(void)
     int64_t count = 0;
     CHECK_INT(ty_store_versions(st, "p1", TY_REC_PRODUCT, "S1", &count), TY_OK);
     CHECK_INT(count, 3);
-    CHECK_INT(ty_store_query_int(st, "SELECT count(*) FROM products WHERE sku = 'S1' AND title = 'Cream v3' AND origin = 'JP'", &n), TY_OK);
+    CHECK_INT(ty_store_query_int(st,
+                                 "SELECT count(*) FROM products WHERE sku = 'S1' AND title = "
+                                 "'Cream v3' AND origin = 'JP'",
+                                 &n),
+              TY_OK);
     CHECK_INT(n, 1);
     ty_buf b;
     ty_buf_init(&b, 1 << 16);

@@ -76,7 +76,7 @@ int main(void)
     CHECK_INT(ty_date_parse("2000-03-01", 10, &days, NULL), TY_OK);
     CHECK_INT(days, 11017);
     CHECK_INT(ty_date_parse("1900-02-29", 10, &days, NULL), TY_EVALIDATE); /* not a leap year */
-    CHECK_INT(ty_date_parse("2000-02-29", 10, &days, NULL), TY_OK);       /* 400-year rule */
+    CHECK_INT(ty_date_parse("2000-02-29", 10, &days, NULL), TY_OK);        /* 400-year rule */
     CHECK_INT(ty_date_parse("2026-3-1", 8, &days, NULL), TY_EVALIDATE);
     char d[11];
     ty_date_format(11017, d);
