@@ -418,7 +418,7 @@ static ty_err cosing_line(ty_ref_reader *r, const char *s, size_t n, uint64_t li
             }
     }
     char q[128];
-    ty_quote_for_message(q, sizeof q, s, n, 100);
+    ty_quote_for_message(q, sizeof q, s, n, 80);
     return refread_refuse(r, lineno, "",
                           "not a CosIng Annex II or Annex III export: the first line must name "
                           "the annex (\"... Annex II - Prohibited Substances\" or \"... Annex III "
