@@ -95,7 +95,8 @@ typedef struct ty_ref_name {
 } ty_ref_name;
 
 /*
- * One good row. Texts are NUL-terminated and valid only during the on_row call.
+ * One good row. Texts are NUL-terminated (a cell holding a NUL byte is rejected)
+ * and valid only during the on_row call.
  * CosIng cells are normalised: HTML character references of the export ("&#39;",
  * "&gt;") decoded and surrounding white space trimmed. Safety Gate cells are
  * delivered exactly as in the file.

@@ -56,7 +56,7 @@ typedef struct ty_ref_report {
  * format f) were rejected: the reasons are in rep->errors (the first 20) and
  * rep->rejected counts them. TY_ENOENT / TY_EIO when the file cannot be read;
  * store errors (TY_ESTORE, TY_EBUSY, ...) as they come, with ty_store_errmsg().
- * On failure the counts of rep are zero: nothing was inserted or updated.
+ * On failure inserted, updated and unchanged are zero: nothing was written.
  */
 ty_err ty_ref_import_path(ty_store *st, ty_ref_format f, const char *path, ty_ref_report *rep);
 

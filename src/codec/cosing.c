@@ -344,7 +344,7 @@ static ty_err data_row(ty_ref_reader *r, const csv_row *row)
         return refread_reject(r, row->line, TY_REJ_MISSING, cosing_cols[TY_CS_NAME],
                               "the substance name is empty");
     if (out->len[TY_CS_REF_NO] && !ref_no_ok(out->field[TY_CS_REF_NO], out->len[TY_CS_REF_NO])) {
-        char q[64];
+        char q[REF_QUOTE_SIZE(40)];
         ty_quote_for_message(q, sizeof q, out->field[TY_CS_REF_NO], out->len[TY_CS_REF_NO], 40);
         return refread_reject(r, row->line, TY_REJ_FORMAT, cosing_cols[TY_CS_REF_NO],
                               "expected an entry number such as 289 or 15b, got %s", q);
@@ -417,7 +417,7 @@ static ty_err cosing_line(ty_ref_reader *r, const char *s, size_t n, uint64_t li
                 return TY_OK;
             }
     }
-    char q[128];
+    char q[REF_QUOTE_SIZE(80)];
     ty_quote_for_message(q, sizeof q, s, n, 80);
     return refread_refuse(r, lineno, "",
                           "not a CosIng Annex II or Annex III export: the first line must name "

@@ -84,7 +84,7 @@ ty_err refread_header(ty_ref_reader *r, const csv_row *row, const char *const *n
         size_t f = 0;
         while (f < nfields && !cell_is(row, i, names[f]))
             f++;
-        char q[96];
+        char q[REF_QUOTE_SIZE(60)];
         ty_quote_for_message(q, sizeof q, row->cell[i], row->len[i], 60);
         if (f == nfields)
             return refread_refuse(r, row->line, r->col_name[i],
@@ -141,6 +141,12 @@ ty_err refread_fill(ty_ref_reader *r, const csv_row *row, size_t nfields,
                 return TY_EVALIDATE;
             }
             continue;
+        }
+        if (memchr(row->cell[i], '\0', row->len[i])) {
+            /* valid UTF-8 but never text: it would cut the cell short for C-string users */
+            TY_TRY(
+                refread_reject(r, row->line, TY_REJ_FORMAT, r->col_name[i], "contains a NUL byte"));
+            return TY_EVALIDATE;
         }
         size_t at = r->text.len;
         e = normalise ? normalise(&r->text, row->cell[i], row->len[i])

@@ -38,6 +38,14 @@ struct ty_ref_reader {
     const char *annex;
 };
 
+/*
+ * Room for ty_quote_for_message() of at most max input bytes. Generous on
+ * purpose: every byte may become a 6-byte escape, and the function can write one
+ * byte past out[outsz - 1] when an escape ends right at the edge (a bug in
+ * src/core/record.c, reported), which this size keeps out of reach.
+ */
+#define REF_QUOTE_SIZE(max) (6 * (max) + 8)
+
 extern const refread_ops ty_cosing_ops;
 extern const refread_ops ty_safety_gate_ops;
 

@@ -83,7 +83,7 @@ static ty_err on_row(void *ctx, const csv_row *row)
         return refread_reject(r, row->line, TY_REJ_MISSING, alert_cols[TY_SG_ALERT_NUMBER],
                               "the alert number is empty");
     if (!alert_number_ok(an, n)) {
-        char q[64];
+        char q[REF_QUOTE_SIZE(40)];
         ty_quote_for_message(q, sizeof q, an, n, 40);
         return refread_reject(r, row->line, TY_REJ_FORMAT, alert_cols[TY_SG_ALERT_NUMBER],
                               "expected an alert number such as A12/00419/24, got %s", q);
