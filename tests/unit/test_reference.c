@@ -554,6 +554,28 @@ static void test_safety_gate(void)
         CHECK_INT(cos.updated, 0);
         CHECK_INT(cos.unchanged, 31);
     }
+
+    /* the same alerts with CRLF line ends (inside quoted cells too) are the same */
+    data_path(p, sizeof p, "safety-gate/safety_gate_alerts_all.csv");
+    text = slurp(p, &n);
+    if (text) {
+        char *crlf = malloc(2 * n + 1);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (text[i] == '\n')
+                crlf[m++] = '\r';
+            crlf[m++] = text[i];
+        }
+        path_in(p, sizeof p, "crlf.csv");
+        write_file(p, crlf, m);
+        free(crlf);
+        free(text);
+        all = import_scratch(st, TY_REF_SAFETY_GATE, "crlf.csv");
+        CHECK_INT(all.rows, 182);
+        CHECK_INT(all.unchanged, 182 - 1); /* the edited alert is back as published */
+        CHECK_INT(all.updated, 1);
+        CHECK_INT(all.rejected, 0);
+    }
     ty_store_close(&st);
 }
 
@@ -574,14 +596,15 @@ static void test_safety_gate_rejects(void)
         "T/4,\"Soap\"x,Cosmetics,B,D,Consumer,Italy,Chemical,R,M,Romania,None,None\n"   /* 7 */
         "T 5,Soap,Cosmetics,B,D,Consumer,Italy,Chemical,R,M,Romania,None,None\n"        /* 8 */
         "T/6,Soap,Cosmetics,B,D,Consumer,Italy,Chemical,R,M,Romania,None,None\n"        /* 9 */
-        "T/7,Soap,Cosmetics,B,D,Consumer,Italy,Chemical,\"never closed,M,R,N,N\n";      /* 10 */
+        "T/8,So\0ap,Cosmetics,B,D,Consumer,Italy,Chemical,R,M,Romania,None,None\n"      /* 10 */
+        "T/7,Soap,Cosmetics,B,D,Consumer,Italy,Chemical,\"never closed,M,R,N,N\n";      /* 11 */
     char p[4096];
     path_in(p, sizeof p, "bad-alerts.csv");
     write_file(p, text, sizeof text - 1);
     ty_ref_report rep = import_scratch(st, TY_REF_SAFETY_GATE, "bad-alerts.csv");
-    CHECK_INT(rep.rows, 8);
+    CHECK_INT(rep.rows, 9);
     CHECK_INT(rep.inserted, 2); /* T/1 and T/6 */
-    CHECK_INT(rep.rejected, 6);
+    CHECK_INT(rep.rejected, 7);
     static const struct {
         uint64_t line;
         ty_reject_class c;
@@ -593,9 +616,10 @@ static void test_safety_gate_rejects(void)
         {6, TY_REJ_UTF8, "product_name", "UTF-8"},
         {7, TY_REJ_SYNTAX, "", "malformed CSV"},
         {8, TY_REJ_FORMAT, "alert_number", "\"T 5\""},
-        {10, TY_REJ_SYNTAX, "", "never closed"},
+        {10, TY_REJ_FORMAT, "product_name", "NUL byte"},
+        {11, TY_REJ_SYNTAX, "", "never closed"},
     };
-    CHECK_INT(rep.nerrors, 6);
+    CHECK_INT(rep.nerrors, 7);
     for (size_t i = 0; i < sizeof want / sizeof want[0] && i < rep.nerrors; i++) {
         CHECK_INT(rep.errors[i].line, want[i].line);
         CHECK_INT(rep.errors[i].class_, want[i].c);
@@ -655,7 +679,7 @@ static void remove_scratch(void)
     static const char *const files[] = {
         "cosing.db",     "cosing-bad.db", "alerts.db",      "alerts-bad.db",
         "rollback.db",   "bad-annex.tsv", "annex-v.tsv",    "unknown-col.tsv",
-        "no-header.tsv", "edited.csv",    "bad-alerts.csv",
+        "no-header.tsv", "edited.csv",    "bad-alerts.csv", "crlf.csv",
     };
     static const char *const suffixes[] = {"", "-wal", "-shm", ".key"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
