@@ -24,32 +24,35 @@ int ty_ref_format_parse(const char *name, ty_ref_format *f)
     return 0;
 }
 
-ty_err refread_reject(ty_ref_reader *r, uint64_t line, ty_reject_class c, const char *field,
-                      const char *fmt, ...)
+static ty_err vreject(ty_ref_reader *r, uint64_t line, ty_reject_class c, const char *field,
+                      const char *fmt, va_list ap)
 {
     ty_reject rej;
     rej.line = line;
     rej.class_ = c;
     snprintf(rej.field, sizeof rej.field, "%s", field ? field : "");
+    vsnprintf(rej.message, sizeof rej.message, fmt, ap);
+    return r->sink.on_reject(r->sink.ctx, &rej);
+}
+
+ty_err refread_reject(ty_ref_reader *r, uint64_t line, ty_reject_class c, const char *field,
+                      const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(rej.message, sizeof rej.message, fmt, ap);
+    ty_err e = vreject(r, line, c, field, fmt, ap);
     va_end(ap);
-    return r->sink.on_reject(r->sink.ctx, &rej);
+    return e;
 }
 
 ty_err refread_refuse(ty_ref_reader *r, uint64_t line, const char *field, const char *fmt, ...)
 {
-    ty_reject rej;
-    rej.line = line;
-    rej.class_ = TY_REJ_HEADER;
-    snprintf(rej.field, sizeof rej.field, "%s", field ? field : "");
+    r->fatal = 1;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(rej.message, sizeof rej.message, fmt, ap);
+    ty_err e = vreject(r, line, TY_REJ_HEADER, field, fmt, ap);
     va_end(ap);
-    r->fatal = 1;
-    return r->sink.on_reject(r->sink.ctx, &rej);
+    return e;
 }
 
 static int cell_is(const csv_row *row, size_t i, const char *s)
