@@ -379,8 +379,9 @@ static ty_err on_row(void *ctx, const csv_row *row)
     if (r->have_header)
         return data_row(r, row);
     /* preamble until the header row */
-    size_t i = 0;
-    while (i < row->n && !(row->len[i] == 7 && memcmp(row->cell[i], "Ref No.", 7) == 0))
+    const char *key = cosing_cols[TY_CS_REF_NO];
+    size_t i = 0, klen = strlen(key);
+    while (i < row->n && !(row->len[i] == klen && memcmp(row->cell[i], key, klen) == 0))
         i++;
     if (i == row->n)
         return TY_OK;
@@ -408,9 +409,11 @@ static ty_err cosing_line(ty_ref_reader *r, const char *s, size_t n, uint64_t li
 {
     if (lineno > 1)
         return csv_rows_line(&r->rows, s, n, lineno);
+    /* the title sits at the start of the line: look no further than 512 bytes */
+    size_t span = n < 512 ? n : 512;
     for (size_t k = 0; k < sizeof annexes / sizeof annexes[0]; k++) {
         size_t len = strlen(annexes[k].title);
-        for (size_t i = 0; i + len <= n; i++)
+        for (size_t i = 0; i + len <= span; i++)
             if (memcmp(s + i, annexes[k].title, len) == 0) {
                 r->annex = annexes[k].annex;
                 r->source = annexes[k].source;
