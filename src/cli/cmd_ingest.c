@@ -97,25 +97,73 @@ static void print_progress(void *ctx, const ty_ingest_report *r)
     fflush(stdout);
 }
 
-static int ingest_reference(ty_store *st, ty_ref_format rf, int nfiles, char **files)
+static void print_ref_json(const char *file, const ty_ref_report *r, ty_err e)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+    if (!g)
+        return;
+    yajl_gen_map_open(g);
+    gen_str(g, "file");
+    gen_str(g, file);
+    gen_str(g, "status");
+    gen_str(g, ty_err_name(e));
+    gen_str(g, "source");
+    gen_str(g, r->source);
+    gen_int(g, "rows", (long long)r->rows);
+    gen_int(g, "inserted", (long long)r->inserted);
+    gen_int(g, "updated", (long long)r->updated);
+    gen_int(g, "unchanged", (long long)r->unchanged);
+    gen_int(g, "rejected", (long long)r->rejected);
+    gen_str(g, "errors");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < r->nerrors; i++) {
+        const ty_reject *x = &r->errors[i];
+        yajl_gen_map_open(g);
+        gen_int(g, "line", (long long)x->line);
+        gen_str(g, "field");
+        gen_str(g, x->field);
+        gen_str(g, "code");
+        gen_str(g, ty_reject_class_name(x->class_));
+        gen_str(g, "message");
+        gen_str(g, x->message);
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+    yajl_gen_map_close(g);
+    const unsigned char *buf;
+    size_t len;
+    yajl_gen_get_buf(g, &buf, &len);
+    printf("%.*s\n", (int)len, (const char *)buf);
+    yajl_gen_free(g);
+}
+
+static int ingest_reference(ty_store *st, ty_ref_format rf, int nfiles, char **files, int json)
 {
     int rc = CLI_OK;
     for (int i = 0; i < nfiles; i++) {
         ty_ref_report rep;
+        memset(&rep, 0, sizeof rep);
         ty_err e = ty_ref_import_path(st, rf, files[i], &rep);
-        if (e != TY_OK) {
-            fprintf(stderr, "tianyan ingest: %s: %s (%s)\n", files[i], ty_err_message(e),
-                    ty_store_errmsg(st));
-            return CLI_FAIL;
+        if (json) {
+            print_ref_json(files[i], &rep, e);
+        } else {
+            if (e == TY_OK)
+                printf("%s: %s, %llu rows: inserted %llu, updated %llu, unchanged %llu, rejected "
+                       "%llu\n",
+                       files[i], rep.source, (unsigned long long)rep.rows,
+                       (unsigned long long)rep.inserted, (unsigned long long)rep.updated,
+                       (unsigned long long)rep.unchanged, (unsigned long long)rep.rejected);
+            for (size_t k = 0; k < rep.nerrors; k++) {
+                char msg[512];
+                ty_reject_format(&rep.errors[k], msg, sizeof msg);
+                printf("  %s\n", msg);
+            }
         }
-        printf("%s: %s, %llu rows: inserted %llu, updated %llu, unchanged %llu, rejected %llu\n",
-               files[i], rep.source, (unsigned long long)rep.rows, (unsigned long long)rep.inserted,
-               (unsigned long long)rep.updated, (unsigned long long)rep.unchanged,
-               (unsigned long long)rep.rejected);
-        for (size_t k = 0; k < rep.nerrors; k++) {
-            char msg[512];
-            ty_reject_format(&rep.errors[k], msg, sizeof msg);
-            printf("  %s\n", msg);
+        if (e != TY_OK) {
+            int st_err = e == TY_ESTORE || e == TY_EBUSY || e == TY_EIO;
+            fprintf(stderr, "tianyan ingest: %s: %s%s%s\n", files[i], ty_err_message(e),
+                    st_err ? ": " : "", st_err ? ty_store_errmsg(st) : "");
+            return CLI_FAIL;
         }
         if (rep.rejected)
             rc = CLI_REJECTS;
@@ -168,7 +216,7 @@ int cmd_ingest(const cli_cmd *c, int argc, char **argv)
         return CLI_FAIL;
     }
     if (is_ref) {
-        rc = ingest_reference(st, rf, a.npos, a.pos);
+        rc = ingest_reference(st, rf, a.npos, a.pos, cli_get(c, &a, "json") != NULL);
         ty_store_close(&st);
         return rc;
     }

@@ -97,6 +97,18 @@ static const char *const migrations[] = {
     "  notifying_country TEXT, recall_code TEXT, production_dates TEXT,"
     "  row_hash TEXT NOT NULL,"
     "  imported INTEGER NOT NULL);",
+
+    /* 3: CosIng rows name two substances: the annex entry ("Name", with its "CAS" and
+     * "EC Number", kept in name/cas/ec) and the compound the row lists under it ("Nom",
+     * kept in group_name, with its own "CAS No." and "EC No.", kept here). "Nom" may
+     * hold ";"-separated synonyms ("(R)-p-Mentha-1,8-diene;d-Limonene", "...;CI 42520");
+     * ref_substance_names holds every name a row can be found by, one per row, for
+     * exact look-ups (NOCASE: ASCII case is ignored). */
+    "ALTER TABLE ref_substances ADD COLUMN group_cas TEXT;"
+    "ALTER TABLE ref_substances ADD COLUMN group_ec TEXT;"
+    "CREATE TABLE ref_substance_names("
+    "  name TEXT NOT NULL COLLATE NOCASE, substance INTEGER NOT NULL,"
+    "  PRIMARY KEY(name, substance)) WITHOUT ROWID;",
 };
 
 int store_migration_count(void)
