@@ -380,4 +380,16 @@ static void caers_free(ty_decoder *d)
     d->impl = NULL;
 }
 
-const decoder_ops ty_caers_ops = {caers_init, caers_line, caers_finish, caers_free};
+static ty_err caers_skipped(ty_decoder *d)
+{
+    caers *c = d->impl;
+    uint64_t line;
+    TY_TRY(csv_rows_abort(&c->rows, &line));
+    TY_TRY(flush(c));
+    if (line)
+        return dec_rejectf(d, line, TY_REJ_TOO_LONG, "",
+                           "row dropped: it continues on a line that is too long");
+    return TY_OK;
+}
+
+const decoder_ops ty_caers_ops = {caers_init, caers_line, caers_finish, caers_free, caers_skipped};

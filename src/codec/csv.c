@@ -281,4 +281,16 @@ static void csv_free_(ty_decoder *d)
     d->impl = NULL;
 }
 
-const decoder_ops ty_csv_ops = {csv_init_, csv_line, csv_finish, csv_free_};
+static ty_err csv_skipped(ty_decoder *d)
+{
+    csvdec *c = d->impl;
+    uint64_t line;
+    TY_TRY(csv_rows_abort(&c->rows, &line));
+    TY_TRY(group_close(c));
+    if (line)
+        return dec_rejectf(d, line, TY_REJ_TOO_LONG, "",
+                           "row dropped: it continues on a line that is too long");
+    return TY_OK;
+}
+
+const decoder_ops ty_csv_ops = {csv_init_, csv_line, csv_finish, csv_free_, csv_skipped};

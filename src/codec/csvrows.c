@@ -153,3 +153,10 @@ ty_err csv_rows_finish(csv_rows *r)
     }
     return TY_OK;
 }
+
+ty_err csv_rows_abort(csv_rows *r, uint64_t *row_line)
+{
+    *row_line = r->in_row ? r->row_line : 0;
+    row_clear(r);
+    return parser_reset(r);
+}

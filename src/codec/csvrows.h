@@ -49,6 +49,10 @@ ty_err csv_rows_init(csv_rows *r, unsigned char delim, size_t max_row, void *ctx
 /* One physical line without its terminator. */
 ty_err csv_rows_line(csv_rows *r, const char *s, size_t n, uint64_t lineno);
 ty_err csv_rows_finish(csv_rows *r);
+/* Drops a half-read row and restarts the parser outside any quotes (after a
+ * line the caller could not accept). *row_line is set to the line the dropped
+ * row started on, or 0 when no row was in progress. */
+ty_err csv_rows_abort(csv_rows *r, uint64_t *row_line);
 void csv_rows_free(csv_rows *r);
 
 #endif

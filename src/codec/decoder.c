@@ -76,6 +76,8 @@ static ty_err on_line(void *ctx, const char *s, size_t n, uint64_t lineno)
 static ty_err on_too_long(void *ctx, uint64_t lineno)
 {
     ty_decoder *d = ctx;
+    if (d->ops->skipped)
+        TY_TRY(d->ops->skipped(d));
     return dec_rejectf(d, lineno, TY_REJ_TOO_LONG, "", "line is longer than %zu bytes",
                        d->lim.max_line);
 }

@@ -15,6 +15,9 @@ typedef struct decoder_ops {
     ty_err (*line)(ty_decoder *d, const char *s, size_t n, uint64_t lineno);
     ty_err (*finish)(ty_decoder *d); /* after the last line; may be NULL */
     void (*free)(ty_decoder *d);     /* may be NULL */
+    /* A line was too long and has been dropped: flush what came before it and
+     * forget any half-read row (may be NULL). */
+    ty_err (*skipped)(ty_decoder *d);
 } decoder_ops;
 
 struct ty_decoder {

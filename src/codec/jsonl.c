@@ -231,4 +231,4 @@ static ty_err jsonl_line(ty_decoder *d, const char *s, size_t n, uint64_t lineno
     return out;
 }
 
-const decoder_ops ty_jsonl_ops = {jsonl_init, jsonl_line, NULL, jsonl_free};
+const decoder_ops ty_jsonl_ops = {jsonl_init, jsonl_line, NULL, jsonl_free, NULL};

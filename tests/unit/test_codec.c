@@ -400,6 +400,23 @@ static void test_csv(void)
     CHECK_INT(r.nrej, 1);
     CHECK_STR(r.rej[0], "line 1: field \"stars\": column named twice in the header");
 
+    /* an over-long line inside a quoted multi-line cell: the row is dropped and the
+     * parser starts clean on the next line */
+    static char longcsv[8192];
+    size_t lo = (size_t)snprintf(longcsv, sizeof longcsv,
+                                 "type,id,time,spec_version,sku,stars,text\n"
+                                 "review,r1,2026-03-01T20:15:00+08:00,1.0,S1,5,\"starts here\n");
+    memset(longcsv + lo, 'z', 3000);
+    lo += 3000;
+    snprintf(longcsv + lo, sizeof longcsv - lo,
+             "\"\nreview,r2,2026-03-01T20:15:00+08:00,1.0,S1,4,fine\n");
+    decode(TY_FMT_CSV, longcsv, 0, 1024, &r);
+    CHECK_INT(r.nrec, 1);
+    CHECK_INT(r.nrej, 2);
+    CHECK_STR(r.rej[0], "line 2: row dropped: it continues on a line that is too long");
+    CHECK_STR(r.rej[1], "line 3: line is longer than 1024 bytes");
+    CHECK_CONTAINS(r.rec[0], "\"id\":\"r2\"");
+
     decode(TY_FMT_CSV, "type,id\nreview,\"never closed\n", 0, 0, &r);
     CHECK_INT(r.nrej, 1);
     CHECK_CONTAINS(r.rej[0], "line 2: malformed CSV: a quoted field is never closed");
