@@ -215,8 +215,14 @@ ty_err sim_incidents_plan(sim_world *w, sim_incidents *in, char *err, size_t err
     gsl_rng_set(r, (unsigned long)sim_mix(w->seed ^ 0x696e636964656e74ULL));
     int n = w->nplat > SIM_INC_KINDS ? w->nplat : SIM_INC_KINDS;
     int64_t period_end = w->start_ms + (int64_t)w->days * SIM_DAY_MS;
-    /* last possible onset day: day 4 of a short run, the middle of a long one */
-    int last = w->days >= 3 ? (w->days - 2 < 3 ? w->days - 2 : w->days <= 10 ? 3 : w->days / 2) : 0;
+    /* Last possible onset day (0-based): day 4 of a week-long run, the middle
+     * of a long one, and in short runs early enough that about four days of
+     * follow-ups (reviews, returns, reports) still fall inside the period. */
+    int last = 0;
+    if (w->days > 10)
+        last = w->days / 2;
+    else if (w->days >= 3)
+        last = w->days - 4 < 1 ? 1 : w->days - 4 > 3 ? 3 : w->days - 4;
     /* durations in days (assumptions): how long before the entity is dealt with */
     static const int dur_lo[SIM_INC_KINDS] = {3, 4, 3, 2, 0};
     static const int dur_hi[SIM_INC_KINDS] = {5, 8, 6, 4, 0};

@@ -89,7 +89,8 @@ static const double neg_w[] = {72, 8, 6, 8, 3, 3};
 
 /* How much an incident raises the rates for an affected order. */
 typedef struct effect {
-    double ret; /* extra probability of a return ... */
+    double delay; /* median days from order to the return, complaint or report */
+    double ret;   /* extra probability of a return ... */
     int ret_reason;
     double cmp; /* ... of a complaint ... */
     int cmp_cat;
@@ -98,12 +99,14 @@ typedef struct effect {
     sim_problem prob;
 } effect;
 
+/* A bad batch makes about one buyer in ten react; a parcel crushed on one route
+ * is noticed on delivery; fakes and expired goods are noticed on first use. */
 static const effect effects[SIM_INC_KINDS] = {
-    [SIM_INC_ALLERGY] = {0.08, RET_ADVERSE, 0.03, CMP_ADVERSE, 0.05, 0.45, SIM_PROB_ALLERGY},
-    [SIM_INC_COUNTERFEIT] = {0.10, RET_FAKE, 0.035, CMP_FAKE, 0.004, 0.40, SIM_PROB_COUNTERFEIT},
-    [SIM_INC_EXPIRED] = {0.10, RET_EXPIRED, 0.03, CMP_EXPIRED, 0.002, 0.40, SIM_PROB_EXPIRED},
-    [SIM_INC_DAMAGED] = {0.06, RET_DAMAGED, 0.025, CMP_PACKAGING, 0, 0.35, SIM_PROB_DAMAGED},
-    [SIM_INC_BANNED] = {0, 0, 0.012, CMP_INGREDIENT, 0, 0.03, SIM_PROB_INGREDIENT},
+    [SIM_INC_ALLERGY] = {1.5, 0.10, RET_ADVERSE, 0.04, CMP_ADVERSE, 0.07, 0.50, SIM_PROB_ALLERGY},
+    [SIM_INC_COUNTERFEIT] = {2, 0.10, RET_FAKE, 0.035, CMP_FAKE, 0.004, 0.40, SIM_PROB_COUNTERFEIT},
+    [SIM_INC_EXPIRED] = {1.5, 0.10, RET_EXPIRED, 0.03, CMP_EXPIRED, 0.002, 0.40, SIM_PROB_EXPIRED},
+    [SIM_INC_DAMAGED] = {1, 0.06, RET_DAMAGED, 0.025, CMP_PACKAGING, 0, 0.35, SIM_PROB_DAMAGED},
+    [SIM_INC_BANNED] = {3, 0, 0, 0.012, CMP_INGREDIENT, 0, 0.03, SIM_PROB_INGREDIENT},
 };
 
 /* ---------------------------------------------------------------- pending events */
@@ -683,7 +686,7 @@ static ty_err follow_ups(prun *p, int64_t t, uint32_t order, uint32_t buyer, int
     base.qty = (uint8_t)(qty > 1 && gsl_rng_uniform(p->r) < 0.5 ? qty : 1);
 
     int ret = 0, cmp = 0;
-    double p_ae = P_ADVERSE;
+    double p_ae = P_ADVERSE, ae_delay = 2;
     const effect *top = NULL;
     for (int i = 0; i < SIM_INC_KINDS; i++) {
         if (!(fx & (1u << i)))
@@ -691,6 +694,8 @@ static ty_err follow_ups(prun *p, int64_t t, uint32_t order, uint32_t buyer, int
         const effect *x = &effects[i];
         top = top ? top : x;
         p_ae += x->ae;
+        if (x->ae > 0)
+            ae_delay = x->delay;
         if (!ret && gsl_rng_uniform(p->r) < x->ret) {
             pend e = base;
             e.kind = PK_RETURN;
@@ -699,9 +704,7 @@ static ty_err follow_ups(prun *p, int64_t t, uint32_t order, uint32_t buyer, int
             if (i == SIM_INC_EXPIRED && gsl_rng_uniform(p->r) < 0.3)
                 e.code = RET_SPOILED;
             e.sub = (uint8_t)x->prob;
-            int d = i == SIM_INC_DAMAGED ? 1 + (int)gsl_rng_uniform_int(p->r, 3)
-                                         : lognormal_days(p, 2, 0.5, 1, 20);
-            e.t = after_days(p, t, d);
+            e.t = after_days(p, t, lognormal_days(p, x->delay, 0.5, 1, 20));
             TY_TRY(schedule(p, e));
             ret = 1;
         }
@@ -710,7 +713,7 @@ static ty_err follow_ups(prun *p, int64_t t, uint32_t order, uint32_t buyer, int
             e.kind = PK_COMPLAINT;
             e.code = (uint8_t)x->cmp_cat;
             e.sub = (uint8_t)x->prob;
-            e.t = after_days(p, t, lognormal_days(p, 2, 0.5, 1, 30));
+            e.t = after_days(p, t, lognormal_days(p, x->delay, 0.5, 1, 30));
             TY_TRY(schedule(p, e));
             cmp = 1;
         }
@@ -735,23 +738,25 @@ static ty_err follow_ups(prun *p, int64_t t, uint32_t order, uint32_t buyer, int
         pend e = base;
         e.kind = PK_ADVERSE;
         e.sub = SIM_PROB_ALLERGY;
-        e.t = after_days(p, t, lognormal_days(p, 2, 0.5, 1, 40));
+        e.t = after_days(p, t, lognormal_days(p, ae_delay, 0.5, 1, 40));
         TY_TRY(schedule(p, e));
     }
     /* unhappy buyers review a little more often */
     if (gsl_rng_uniform(p->r) < P_REVIEW + (top ? 0.05 : 0)) {
         pend e = base;
         e.kind = PK_REVIEW;
+        double delay = 2.5;
         if (top && gsl_rng_uniform(p->r) < top->rev_problem) {
             static const double bad[5] = {60, 28, 12, 0, 0};
             e.stars = (uint8_t)(1 + sim_pick_weighted(p->r, bad, 5));
             e.sub = (uint8_t)top->prob;
+            delay = top->delay + 0.5; /* an unhappy buyer writes at once */
         } else {
             e.stars = (uint8_t)(1 + sim_pick_weighted(p->r, star_w, 5));
             e.sub =
                 e.stars <= 2 ? (uint8_t)neg_prob[sim_pick_weighted(p->r, neg_w, 6)] : SIM_PROB_NONE;
         }
-        e.t = after_days(p, t, lognormal_days(p, 2.5, 0.6, 1, 30));
+        e.t = after_days(p, t, lognormal_days(p, delay, 0.6, 1, 30));
         TY_TRY(schedule(p, e));
     }
     return TY_OK;

@@ -344,6 +344,10 @@ ty_err sim_text_complaint(sim_text *tx, gsl_rng *r, sim_lang lang, const char *c
                           const sim_text_ctx *c, ty_buf *out)
 {
     const sim_list *body = code_section(tx, "complaint", category, lang);
+    /* product-safety complaints ask for more than a refund */
+    int risk = 0;
+    for (size_t i = 0; i < sizeof reason_section / sizeof reason_section[0]; i++)
+        risk |= strcmp(reason_section[i][0], category) == 0;
     const char *ph[2];
     int n = 1;
     ty_buf_reset(out);
@@ -358,7 +362,9 @@ ty_err sim_text_complaint(sim_text *tx, gsl_rng *r, sim_lang lang, const char *c
     }
     TY_TRY(sentence(out, ph, n, lang, "。", c));
     TY_TRY(ty_buf_puts(out, lang == SIM_LANG_EN ? " " : ""));
-    TY_TRY(expand(out, pick(r, section(tx, "complaint.demand", lang)), lang, c, NULL));
+    TY_TRY(expand(out,
+                  pick(r, section(tx, risk ? "complaint.demand_risk" : "complaint.demand", lang)),
+                  lang, c, NULL));
     if (lang != SIM_LANG_EN)
         TY_TRY(ty_buf_puts(out, "。"));
     return TY_OK;
