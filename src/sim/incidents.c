@@ -10,9 +10,9 @@
  *   damaged_route        one port / bonded warehouse damages parcels
  *   banned_ingredient    a listing whose label lists an EU Annex II substance
  * Every kind appears at least once; with more than five platforms each
- * platform gets one, the kinds taking turns. Onsets fall on days 2-4 of a
- * 7-day run (in general between the second day and the middle of the period),
- * so there is a clean baseline before each incident and time after it.
+ * platform gets one, the kinds taking turns. Onsets fall on days 2-3 of a
+ * 7-day run (between the second day and the middle of longer periods), so
+ * there is a clean baseline before each incident and days of follow-ups after.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,14 +215,14 @@ ty_err sim_incidents_plan(sim_world *w, sim_incidents *in, char *err, size_t err
     gsl_rng_set(r, (unsigned long)sim_mix(w->seed ^ 0x696e636964656e74ULL));
     int n = w->nplat > SIM_INC_KINDS ? w->nplat : SIM_INC_KINDS;
     int64_t period_end = w->start_ms + (int64_t)w->days * SIM_DAY_MS;
-    /* Last possible onset day (0-based): day 4 of a week-long run, the middle
-     * of a long one, and in short runs early enough that about four days of
+    /* Last possible onset day (0-based): day 3 of a week-long run, the middle
+     * of a long one; in short runs early enough that four days or more of
      * follow-ups (reviews, returns, reports) still fall inside the period. */
     int last = 0;
     if (w->days > 10)
         last = w->days / 2;
     else if (w->days >= 3)
-        last = w->days - 4 < 1 ? 1 : w->days - 4 > 3 ? 3 : w->days - 4;
+        last = w->days - 4 < 1 ? 1 : w->days - 4 > 2 ? 2 : w->days - 4;
     /* durations in days (assumptions): how long before the entity is dealt with */
     static const int dur_lo[SIM_INC_KINDS] = {3, 4, 3, 2, 0};
     static const int dur_hi[SIM_INC_KINDS] = {5, 8, 6, 4, 0};
@@ -255,7 +255,7 @@ ty_err sim_incidents_plan(sim_world *w, sim_incidents *in, char *err, size_t err
         }
         switch (x->kind) {
         case SIM_INC_ALLERGY:
-            x->listing = choose(r, w, in, x->platform, rank, 5, ok_allergy);
+            x->listing = choose(r, w, in, x->platform, rank, 3, ok_allergy);
             if (x->listing < 0)
                 x->listing = rank[0];
             x->product = pl->listings[x->listing].product;
@@ -265,8 +265,8 @@ ty_err sim_incidents_plan(sim_world *w, sim_incidents *in, char *err, size_t err
             e = plan_counterfeit(w, r, x, rank);
             break;
         case SIM_INC_EXPIRED: {
-            int top = pl->nlistings / 4 > 5 ? pl->nlistings / 4 : 5;
-            x->listing = choose(r, w, in, x->platform, rank, top, ok_expired);
+            /* a shop's best seller, so the complaints are not lost in noise */
+            x->listing = choose(r, w, in, x->platform, rank, 6, ok_expired);
             if (x->listing < 0)
                 x->listing = rank[pl->nlistings > 1 ? 1 : 0];
             x->product = pl->listings[x->listing].product;

@@ -102,9 +102,9 @@ typedef struct effect {
 /* A bad batch makes about one buyer in ten react; a parcel crushed on one route
  * is noticed on delivery; fakes and expired goods are noticed on first use. */
 static const effect effects[SIM_INC_KINDS] = {
-    [SIM_INC_ALLERGY] = {1.5, 0.10, RET_ADVERSE, 0.04, CMP_ADVERSE, 0.07, 0.50, SIM_PROB_ALLERGY},
+    [SIM_INC_ALLERGY] = {1.5, 0.12, RET_ADVERSE, 0.04, CMP_ADVERSE, 0.08, 0.55, SIM_PROB_ALLERGY},
     [SIM_INC_COUNTERFEIT] = {2, 0.10, RET_FAKE, 0.035, CMP_FAKE, 0.004, 0.40, SIM_PROB_COUNTERFEIT},
-    [SIM_INC_EXPIRED] = {1.5, 0.10, RET_EXPIRED, 0.03, CMP_EXPIRED, 0.002, 0.40, SIM_PROB_EXPIRED},
+    [SIM_INC_EXPIRED] = {1.5, 0.12, RET_EXPIRED, 0.04, CMP_EXPIRED, 0.002, 0.45, SIM_PROB_EXPIRED},
     [SIM_INC_DAMAGED] = {1, 0.06, RET_DAMAGED, 0.025, CMP_PACKAGING, 0, 0.35, SIM_PROB_DAMAGED},
     [SIM_INC_BANNED] = {3, 0, 0, 0.012, CMP_INGREDIENT, 0, 0.03, SIM_PROB_INGREDIENT},
 };

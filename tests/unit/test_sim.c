@@ -20,7 +20,9 @@
 #include "tianyan/timeutil.h"
 
 #define DAYS 7
+#ifndef SEED
 #define SEED 20260901
+#endif
 
 static char root[400];
 static sqlite3 *db;
@@ -294,9 +296,10 @@ static void test_allergy(const truth *x)
     CHECK(batch > 30);
     CHECK(ae_batch >= 3);
     CHECK(safety_batch >= 8);
-    /* the batch's share of safety signals is at least ten times its share of orders */
-    CHECK(safety > 0 && orders > 0 &&
-          (double)safety_batch / (double)safety >= 10.0 * (double)batch / (double)orders);
+    /* per order, the batch draws at least ten times the safety signals of the rest */
+    CHECK(batch > 0 && orders > batch &&
+          (double)safety_batch / (double)batch >=
+              10.0 * (double)(safety - safety_batch) / (double)(orders - batch));
     /* its reviews speak of allergy far more often than the platform's other reviews */
     const char *words = "(body LIKE '%过敏%' OR body LIKE '%红肿%' OR body LIKE '%疹%' OR body "
                         "LIKE '%刺痛%' OR body LIKE '%发红%' OR body LIKE '%rash%' OR body LIKE "
