@@ -98,11 +98,12 @@ typedef enum {
     SIM_PROB_INGREDIENT,  /* banned ingredient on the label */
 } sim_problem;
 
-/* Placeholder values for one text. */
+/* Placeholder values for one text. For zh-Hant texts they are given in
+ * simplified characters: the finished text is converted as a whole. */
 typedef struct sim_text_ctx {
     const char *brand;
-    const char *product; /* product name in the text's script */
-    const char *noun;    /* kind of product in the text's script */
+    const char *product; /* product name: Chinese, or English for English texts */
+    const char *noun;    /* kind of product, likewise */
     const char *kind;    /* kind key ("cream") for kind-specific phrases */
     int days;
     int month, day; /* order date */
@@ -114,8 +115,8 @@ typedef struct sim_text {
 } sim_text;
 
 /* Loads the phrase banks from data_dir/sim/phrases.txt and checks every section
- * the composer uses exists; with hant set, also converts every ".zh" section to
- * a ".hant" one with OpenCC. */
+ * the composer uses exists; with hant set, also opens OpenCC (s2hk) for
+ * traditional-Chinese texts. */
 ty_err sim_text_init(sim_text *tx, const char *data_dir, int hant, char *err, size_t errn);
 void sim_text_free(sim_text *tx);
 

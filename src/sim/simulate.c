@@ -300,10 +300,9 @@ static void text_ctx(const prun *p, int listing, sim_lang lang, int64_t order_t,
     const sim_product *pr = &p->w->products[p->pl->listings[listing].product];
     const sim_kind *k = &p->w->kinds[pr->kind];
     c->brand = p->w->brands[pr->brand].name;
-    c->product = lang == SIM_LANG_EN     ? pr->name_en
-                 : lang == SIM_LANG_HANT ? pr->name_hant
-                                         : pr->name_zh;
-    c->noun = lang == SIM_LANG_EN ? k->noun_en : lang == SIM_LANG_HANT ? k->noun_hant : k->noun_zh;
+    /* zh-Hant texts are composed in simplified and converted as a whole */
+    c->product = lang == SIM_LANG_EN ? pr->name_en : pr->name_zh;
+    c->noun = lang == SIM_LANG_EN ? k->noun_en : k->noun_zh;
     c->kind = k->key;
     c->days = days;
     int64_t y;
@@ -541,7 +540,7 @@ static ty_err write_adverse(prun *p, const pend *e)
     sim_open_array(&p->out);
     sim_open_map(&p->out);
     sim_put_str(&p->out, "sku", l->sku);
-    sim_put_str(&p->out, "name", c.product);
+    sim_put_str(&p->out, "name", lang == SIM_LANG_HANT ? pr->name_hant : c.product);
     sim_put_str(&p->out, "brand", p->w->brands[pr->brand].name);
     sim_put_str(&p->out, "batch", batch);
     sim_put_str(&p->out, "role", "suspect");

@@ -3,10 +3,14 @@
  * complaints and adverse-event narratives in simplified Chinese, traditional
  * Chinese and English, composed from the phrase banks of data/sim/phrases.txt.
  *
- * Traditional Chinese is never written by hand: at start-up every ".zh"
- * section is converted with OpenCC's s2hk configuration (simplified to Hong
- * Kong traditional characters and phrasing) into a ".hant" section, so both
+ * Traditional Chinese is never written by hand: a text is composed from the
+ * simplified banks and the whole text is then converted with OpenCC's s2hk
+ * configuration (Hong Kong traditional characters and phrasing), so both
  * scripts carry the same vocabulary and a change to a phrase reaches both.
+ * Converting the finished text lets OpenCC see whole phrases, including the
+ * ones that span a placeholder. OpenCC segments by longest dictionary match,
+ * so the banks avoid sequences that match the wrong word: "3天后" ("after 3
+ * days") would match 天后 ("queen of heaven") and keep 后, so they write 天之后.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +19,8 @@
 
 #include "sim_impl.h"
 
-static const char *const lang_tag[SIM_LANGS] = {"zh", "hant", "en"};
+/* Section suffix per language: traditional texts are composed in simplified first. */
+static const char *const lang_tag[SIM_LANGS] = {"zh", "zh", "en"};
 
 /* Sections the composer reads, per language (".zh" / ".en"; ".hant" is derived). */
 static const char *const needed[] = {
@@ -54,54 +59,6 @@ static const char *const needed[] = {
 
 #define CC_FAILED ((opencc_t)-1)
 
-/* Does name contain ".zh" as a whole dot-separated part? Returns its offset or -1. */
-static long zh_part(const char *name)
-{
-    const char *p = name;
-    while ((p = strstr(p, ".zh")) != NULL) {
-        if (p[3] == '\0' || p[3] == '.')
-            return p - name;
-        p += 3;
-    }
-    return -1;
-}
-
-static ty_err convert_banks(sim_text *tx, char *err, size_t errn)
-{
-    size_t nlists = tx->bank.nlists; /* only the sections read from the file */
-    for (size_t i = 0; i < nlists; i++) {
-        const sim_list *l = &tx->bank.lists[i];
-        long at = zh_part(l->name);
-        if (at < 0)
-            continue;
-        char name[128];
-        snprintf(name, sizeof name, "%.*s.hant%s", (int)at, l->name, l->name + at + 3);
-        const char *conv[256];
-        size_t n = l->n < 256 ? l->n : 256;
-        size_t done = 0;
-        ty_err e = TY_OK;
-        for (; done < n; done++) {
-            conv[done] = opencc_convert_utf8(tx->cc, l->items[done], (size_t)-1);
-            if (!conv[done]) {
-                snprintf(err, errn, "OpenCC could not convert \"%s\": %s", l->items[done],
-                         opencc_error());
-                e = TY_EINVAL;
-                break;
-            }
-        }
-        if (e == TY_OK)
-            e = sim_bank_add(&tx->bank, name, conv, n);
-        for (size_t k = 0; k < done; k++)
-            opencc_convert_utf8_free((char *)conv[k]);
-        if (e != TY_OK) {
-            if (!err[0])
-                snprintf(err, errn, "phrase banks: %s", ty_err_message(e));
-            return e;
-        }
-    }
-    return TY_OK;
-}
-
 ty_err sim_text_init(sim_text *tx, const char *data_dir, int hant, char *err, size_t errn)
 {
     char path[512];
@@ -126,7 +83,7 @@ ty_err sim_text_init(sim_text *tx, const char *data_dir, int hant, char *err, si
         snprintf(err, errn, "OpenCC: cannot open s2hk.json: %s", opencc_error());
         return TY_EIO;
     }
-    return convert_banks(tx, err, errn);
+    return TY_OK;
 }
 
 void sim_text_free(sim_text *tx)
@@ -135,6 +92,20 @@ void sim_text_free(sim_text *tx)
         opencc_close(tx->cc);
     sim_bank_free(&tx->bank);
     memset(tx, 0, sizeof *tx);
+}
+
+/* Replaces the contents of b with their traditional-character form. */
+static ty_err buf_to_hant(sim_text *tx, ty_buf *b)
+{
+    if (!tx->cc)
+        return TY_EINVAL;
+    char *s = opencc_convert_utf8(tx->cc, ty_buf_cstr(b), b->len);
+    if (!s)
+        return TY_EINVAL;
+    ty_buf_reset(b);
+    ty_err e = ty_buf_puts(b, s);
+    opencc_convert_utf8_free(s);
+    return e;
 }
 
 ty_err sim_text_to_hant(sim_text *tx, const char *in, char *out, size_t outn)
@@ -250,8 +221,8 @@ static const char *risk_section(sim_problem p)
     return "review.neg";
 }
 
-ty_err sim_text_review(sim_text *tx, gsl_rng *r, sim_lang lang, int stars, sim_problem prob,
-                       const sim_text_ctx *c, ty_buf *out)
+static ty_err compose_review(sim_text *tx, gsl_rng *r, sim_lang lang, int stars, sim_problem prob,
+                             const sim_text_ctx *c, ty_buf *out)
 {
     const char *ph[3];
     int n = 0;
@@ -331,8 +302,8 @@ static const sim_list *code_section(sim_text *tx, const char *prefix, const char
     return l;
 }
 
-ty_err sim_text_return(sim_text *tx, gsl_rng *r, sim_lang lang, const char *reason,
-                       const sim_text_ctx *c, ty_buf *out)
+static ty_err compose_return(sim_text *tx, gsl_rng *r, sim_lang lang, const char *reason,
+                             const sim_text_ctx *c, ty_buf *out)
 {
     const char *ph[1];
     ty_buf_reset(out);
@@ -340,8 +311,8 @@ ty_err sim_text_return(sim_text *tx, gsl_rng *r, sim_lang lang, const char *reas
     return sentence(out, ph, 1, lang, "", c);
 }
 
-ty_err sim_text_complaint(sim_text *tx, gsl_rng *r, sim_lang lang, const char *category,
-                          const sim_text_ctx *c, ty_buf *out)
+static ty_err compose_complaint(sim_text *tx, gsl_rng *r, sim_lang lang, const char *category,
+                                const sim_text_ctx *c, ty_buf *out)
 {
     const sim_list *body = code_section(tx, "complaint", category, lang);
     /* product-safety complaints ask for more than a refund */
@@ -370,7 +341,8 @@ ty_err sim_text_complaint(sim_text *tx, gsl_rng *r, sim_lang lang, const char *c
     return TY_OK;
 }
 
-ty_err sim_text_adverse(sim_text *tx, gsl_rng *r, sim_lang lang, const sim_text_ctx *c, ty_buf *out)
+static ty_err compose_adverse(sim_text *tx, gsl_rng *r, sim_lang lang, const sim_text_ctx *c,
+                              ty_buf *out)
 {
     ty_buf_reset(out);
     const char *sym = pick(r, section(tx, "ae.symptom", lang));
@@ -378,4 +350,33 @@ ty_err sim_text_adverse(sim_text *tx, gsl_rng *r, sim_lang lang, const sim_text_
     if (lang != SIM_LANG_EN)
         TY_TRY(ty_buf_puts(out, "。"));
     return TY_OK;
+}
+
+/* ---------------------------------------------------------------- entry points */
+
+ty_err sim_text_review(sim_text *tx, gsl_rng *r, sim_lang lang, int stars, sim_problem prob,
+                       const sim_text_ctx *c, ty_buf *out)
+{
+    TY_TRY(compose_review(tx, r, lang, stars, prob, c, out));
+    return lang == SIM_LANG_HANT ? buf_to_hant(tx, out) : TY_OK;
+}
+
+ty_err sim_text_return(sim_text *tx, gsl_rng *r, sim_lang lang, const char *reason,
+                       const sim_text_ctx *c, ty_buf *out)
+{
+    TY_TRY(compose_return(tx, r, lang, reason, c, out));
+    return lang == SIM_LANG_HANT ? buf_to_hant(tx, out) : TY_OK;
+}
+
+ty_err sim_text_complaint(sim_text *tx, gsl_rng *r, sim_lang lang, const char *category,
+                          const sim_text_ctx *c, ty_buf *out)
+{
+    TY_TRY(compose_complaint(tx, r, lang, category, c, out));
+    return lang == SIM_LANG_HANT ? buf_to_hant(tx, out) : TY_OK;
+}
+
+ty_err sim_text_adverse(sim_text *tx, gsl_rng *r, sim_lang lang, const sim_text_ctx *c, ty_buf *out)
+{
+    TY_TRY(compose_adverse(tx, r, lang, c, out));
+    return lang == SIM_LANG_HANT ? buf_to_hant(tx, out) : TY_OK;
 }
