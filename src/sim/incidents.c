@@ -125,6 +125,7 @@ static ty_err plan_counterfeit(sim_world *w, gsl_rng *r, sim_incident *x, const 
     /* fakes are mailed as if from abroad: direct mail (9610), no bonded warehouse */
     m.warehouse = -1;
     m.port = (int)gsl_rng_uniform_int(r, (unsigned long)w->nports);
+    TY_TRY(sim_world_localise(w, pl, m.name, sizeof m.name));
     x->merchant = sim_world_add_merchant(pl, &m);
     if (x->merchant < 0)
         return TY_ENOMEM;

@@ -280,6 +280,10 @@ int sim_world_add_product(sim_world *w, const sim_product *p);
 int sim_world_add_merchant(sim_platform *pl, const sim_merchant *m);
 int sim_world_add_listing(sim_platform *pl, const sim_listing *l);
 
+/* Rewrites s (size n) in the platform's script: traditional characters on the
+ * platform for Hong Kong, Macao and Taiwan buyers, unchanged elsewhere. */
+ty_err sim_world_localise(sim_world *w, const sim_platform *pl, char *s, size_t n);
+
 /* Writes the title of listing l (its product and merchant set) on platform pl,
  * in the platform's script. */
 ty_err sim_world_title(sim_world *w, const sim_platform *pl, sim_listing *l);

@@ -33,6 +33,7 @@
 #define SLOT_MS         (5 * 60 * 1000LL)
 #define SLOTS_PER_DAY   288
 #define WARMUP_DAYS     14
+#define SLOT_ORDERS_MAX (1u << 20)
 
 /*
  * Relative orders per hour of the day, China time (assumption): the usual
@@ -196,7 +197,9 @@ typedef struct prun {
     double *cum; /* cumulative sales weight of listings on sale */
     int ncum, dirty;
     ty_buf text;
-    int silent; /* warming up before the first day: orders are drawn, not written */
+    int silent;     /* warming up before the first day: orders are drawn, not written */
+    int64_t *times; /* order times of one 5-minute slot */
+    size_t ntimes;
     char *why;
     size_t whyn;
 } prun;
@@ -958,6 +961,28 @@ static ty_err plan_updates(prun *p)
     return TY_OK;
 }
 
+/* Room for n order times. Even --scale 100 needs a few thousand per slot; a
+ * million means the catalogue's volumes are wrong, and is refused. */
+static ty_err reserve_times(prun *p, size_t n)
+{
+    if (n <= p->ntimes)
+        return TY_OK;
+    if (n > SLOT_ORDERS_MAX) {
+        snprintf(p->why, p->whyn, "more than %u orders in 5 minutes on %s; lower --scale",
+                 SLOT_ORDERS_MAX, p->pl->code);
+        return TY_ELIMIT;
+    }
+    size_t c = p->ntimes ? p->ntimes : 1024;
+    while (c < n)
+        c *= 2;
+    int64_t *t = realloc(p->times, c * sizeof *t);
+    if (!t)
+        return TY_ENOMEM;
+    p->times = t;
+    p->ntimes = c;
+    return TY_OK;
+}
+
 static ty_err run_platform(prun *p)
 {
     sim_platform *pl = p->pl;
@@ -971,7 +996,6 @@ static ty_err run_platform(prun *p)
             write_product(p, l, p->w->start_ms);
     p->dirty = 1;
 
-    int64_t times[4096];
     double hsum = 0;
     for (int h = 0; h < 24; h++)
         hsum += hourly[h];
@@ -992,9 +1016,8 @@ static ty_err run_platform(prun *p)
                 write_online(p, t0);
             double mean = per_day * hourly[s / 12] / hsum / 12.0;
             unsigned n = gsl_ran_poisson(p->r, mean);
-            if (n > sizeof times / sizeof times[0])
-                n = sizeof times /
-                    sizeof times[0]; /* > 4096 orders in 5 minutes: --scale 100 peak */
+            TY_TRY(reserve_times(p, n));
+            int64_t *times = p->times;
             for (unsigned i = 0; i < n; i++)
                 times[i] = t0 + 1000 * (int64_t)gsl_rng_uniform_int(p->r, SLOT_MS / 1000);
             qsort(times, n, sizeof times[0], cmp_ms);
@@ -1080,6 +1103,7 @@ static ty_err simulate_platform(sim_world *w, const sim_incidents *inc, int i, c
         memcpy(sp->records, p.counts, sizeof sp->records);
     }
     free(p.h.a);
+    free(p.times);
     free(p.cum);
     if (p.r)
         gsl_rng_free(p.r);

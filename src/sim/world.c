@@ -182,6 +182,15 @@ static const char *country_zh(const sim_world *w, const char *cc)
     return "";
 }
 
+ty_err sim_world_localise(sim_world *w, const sim_platform *pl, char *s, size_t n)
+{
+    if (pl->lang_w[SIM_LANG_HANT] <= 0)
+        return TY_OK;
+    char t[256];
+    snprintf(t, sizeof t, "%s", s);
+    return sim_text_to_hant(&w->text, t, s, n);
+}
+
 ty_err sim_world_title(sim_world *w, const sim_platform *pl, sim_listing *l)
 {
     const sim_product *pr = &w->products[l->product];
@@ -415,7 +424,8 @@ static ty_err make_merchants(sim_world *w, sim_platform *pl, gsl_rng *r, int *fl
     snprintf(m.name, sizeof m.name, "%s自营", pl->zh);
     snprintf(m.country, sizeof m.country, "CN");
     uscc(gsl_rng_get(r), division_of(m.port, w), m.license);
-    if (sim_world_add_merchant(pl, &m) < 0)
+    if (sim_world_localise(w, pl, m.name, sizeof m.name) != TY_OK ||
+        sim_world_add_merchant(pl, &m) < 0)
         return TY_ENOMEM;
 
     /* brand flagships: about a fifth of the brands run their own overseas shop here */
@@ -426,7 +436,8 @@ static ty_err make_merchants(sim_world *w, sim_platform *pl, gsl_rng *r, int *fl
         new_merchant(w, pl, r, &m, SIM_MK_OVERSEAS, gsl_rng_uniform(r) < 0.4);
         snprintf(m.name, sizeof m.name, "%s海外旗舰店", w->brands[b].zh);
         snprintf(m.country, sizeof m.country, "%s", w->brands[b].origin);
-        if ((flagship[b] = sim_world_add_merchant(pl, &m)) < 0)
+        if (sim_world_localise(w, pl, m.name, sizeof m.name) != TY_OK ||
+            (flagship[b] = sim_world_add_merchant(pl, &m)) < 0)
             return TY_ENOMEM;
     }
     int nthird = 10 + (int)gsl_rng_uniform_int(r, 7);
@@ -444,7 +455,8 @@ static ty_err make_merchants(sim_world *w, sim_platform *pl, gsl_rng *r, int *fl
             snprintf(m.country, sizeof m.country, "CN");
             uscc(gsl_rng_get(r) ^ ((uint64_t)i << 40), division_of(m.port, w), m.license);
         }
-        if (sim_world_add_merchant(pl, &m) < 0)
+        if (sim_world_localise(w, pl, m.name, sizeof m.name) != TY_OK ||
+            sim_world_add_merchant(pl, &m) < 0)
             return TY_ENOMEM;
     }
     for (int i = 0; i < 3; i++) {
@@ -457,7 +469,8 @@ static ty_err make_merchants(sim_world *w, sim_platform *pl, gsl_rng *r, int *fl
         snprintf(m.name, sizeof m.name, "%.*s%s美妆直邮", (int)len[1], f[1],
                  words->items[gsl_rng_uniform_int(r, words->n)]);
         sim_field(m.country, sizeof m.country, f[0], 2);
-        if (sim_world_add_merchant(pl, &m) < 0)
+        if (sim_world_localise(w, pl, m.name, sizeof m.name) != TY_OK ||
+            sim_world_add_merchant(pl, &m) < 0)
             return TY_ENOMEM;
     }
     return TY_OK;
