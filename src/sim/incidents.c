@@ -56,26 +56,38 @@ static int is_skin_kind(const sim_world *w, int kind)
     return 0;
 }
 
-/* Listings of platform pl ordered by weight, heaviest first (ties by index). */
-static const sim_platform *sort_pl;
+/* Listings of a platform ordered by weight, heaviest first (ties by index, so
+ * the order never depends on the sort algorithm). */
+typedef struct ranked_listing {
+    double weight;
+    int index;
+} ranked_listing;
+
 static int by_weight(const void *a, const void *b)
 {
-    const sim_listing *x = &sort_pl->listings[*(const int *)a];
-    const sim_listing *y = &sort_pl->listings[*(const int *)b];
+    const ranked_listing *x = a, *y = b;
     if (x->weight != y->weight)
         return x->weight < y->weight ? 1 : -1;
-    return *(const int *)a - *(const int *)b;
+    return x->index - y->index;
 }
 
+/* Indices of pl's listings, best sellers first; NULL when out of memory. */
 static int *ranked(const sim_platform *pl)
 {
-    int *ix = malloc(sizeof(int) * (size_t)(pl->nlistings ? pl->nlistings : 1));
-    if (!ix)
+    size_t n = (size_t)(pl->nlistings ? pl->nlistings : 1);
+    ranked_listing *rl = malloc(sizeof *rl * n);
+    int *ix = malloc(sizeof(int) * n);
+    if (!rl || !ix) {
+        free(rl);
+        free(ix);
         return NULL;
+    }
     for (int i = 0; i < pl->nlistings; i++)
-        ix[i] = i;
-    sort_pl = pl;
-    qsort(ix, (size_t)pl->nlistings, sizeof(int), by_weight);
+        rl[i] = (ranked_listing){pl->listings[i].weight, i};
+    qsort(rl, (size_t)pl->nlistings, sizeof *rl, by_weight);
+    for (int i = 0; i < pl->nlistings; i++)
+        ix[i] = rl[i].index;
+    free(rl);
     return ix;
 }
 
@@ -116,6 +128,7 @@ static ty_err plan_counterfeit(sim_world *w, gsl_rng *r, sim_incident *x, const 
     sim_merchant m;
     memset(&m, 0, sizeof m);
     m.kind = SIM_MK_THIRD;
+    m.brand = -1;
     m.version = 1;
     snprintf(m.id, sizeof m.id, "%sS%05d", pl->prefix, 90000 + (int)gsl_rng_uniform_int(r, 9000));
     snprintf(m.name, sizeof m.name, "正品折扣美妆特卖%02u店",
@@ -177,7 +190,15 @@ static ty_err plan_banned(sim_world *w, gsl_rng *r, sim_incident *x, const int *
     sim_listing l;
     memset(&l, 0, sizeof l);
     l.product = p;
-    l.merchant = 1 + (int)gsl_rng_uniform_int(r, (unsigned long)(pl->nmerchants - 2));
+    /* sold by a marketplace shop that is not some other brand's flagship */
+    l.merchant = 0; /* the platform's own shop, if no marketplace shop qualifies */
+    for (int tries = 0; tries < 20; tries++) {
+        int mi = 1 + (int)gsl_rng_uniform_int(r, (unsigned long)(pl->nmerchants - 1));
+        if (pl->merchants[mi].brand < 0 && pl->merchants[mi].present) {
+            l.merchant = mi;
+            break;
+        }
+    }
     snprintf(l.sku, sizeof l.sku, "%s%09d", pl->prefix,
              800000000 + (int)gsl_rng_uniform_int(r, 1000000));
     l.price = w->products[p].price_fen;

@@ -193,6 +193,7 @@ typedef struct sim_merchant {
     char country[3];
     char license[32];
     int kind;       /* SIM_MK_* */
+    int brand;      /* a brand's own flagship shop sells only that brand; else -1 */
     int status;     /* SIM_ST_* */
     int32_t opened; /* days since 1970-01-01 */
     int warehouse;  /* bonded warehouse (1210), or -1 for direct mail (9610) */

@@ -397,6 +397,7 @@ static void new_merchant(sim_world *w, sim_platform *pl, gsl_rng *r, sim_merchan
 {
     memset(m, 0, sizeof *m);
     m->kind = kind;
+    m->brand = -1;
     m->version = 1;
     m->present = 1;
     snprintf(m->id, sizeof m->id, "%sS%05d", pl->prefix,
@@ -435,6 +436,7 @@ static ty_err make_merchants(sim_world *w, sim_platform *pl, gsl_rng *r, int *fl
             continue;
         new_merchant(w, pl, r, &m, SIM_MK_OVERSEAS, gsl_rng_uniform(r) < 0.4);
         snprintf(m.name, sizeof m.name, "%s海外旗舰店", w->brands[b].zh);
+        m.brand = b;
         snprintf(m.country, sizeof m.country, "%s", w->brands[b].origin);
         if (sim_world_localise(w, pl, m.name, sizeof m.name) != TY_OK ||
             (flagship[b] = sim_world_add_merchant(pl, &m)) < 0)
@@ -492,6 +494,9 @@ static ty_err make_listings(sim_world *w, sim_platform *pl, gsl_rng *r, const in
                 mi = 0; /* the platform's own shop */
             else
                 mi = 1 + (int)gsl_rng_uniform_int(r, (unsigned long)(pl->nmerchants - 1));
+            /* another brand's flagship shop does not sell this one */
+            if (pl->merchants[mi].brand >= 0 && pl->merchants[mi].brand != b)
+                continue;
             if (mi == used[0] || mi == used[1])
                 continue;
             used[s] = mi;
