@@ -1020,7 +1020,8 @@ static ty_err run_platform(prun *p)
             int64_t *times = p->times;
             for (unsigned i = 0; i < n; i++)
                 times[i] = t0 + 1000 * (int64_t)gsl_rng_uniform_int(p->r, SLOT_MS / 1000);
-            qsort(times, n, sizeof times[0], cmp_ms);
+            if (n > 1)
+                qsort(times, n, sizeof times[0], cmp_ms);
             for (unsigned i = 0; i < n; i++) {
                 TY_TRY(drain(p, times[i]));
                 TY_TRY(write_order(p, times[i]));
