@@ -53,6 +53,7 @@ static const char *const needed[] = {
     "complaint.privacy",
     "complaint.other",
     "complaint.demand",
+    "complaint.demand_risk",
     "ae.text",
     "ae.symptom",
 };
