@@ -51,7 +51,8 @@ typedef struct sim_bank {
 #define SIM_BANK_ITEMS_MAX 20000
 #define SIM_BANK_LISTS_MAX 1000
 
-/* Loads path. On failure writes "<path>: <reason>" to err. */
+/* Loads path. On failure writes "<path>:<line>: <reason>" to err; the bank may
+ * then hold part of the file, so sim_bank_free() it either way. */
 ty_err sim_bank_load(sim_bank *b, const char *path, char *err, size_t errn);
 
 /* The section called name, or NULL. */

@@ -25,7 +25,7 @@
 
 #define F_MAX 12
 
-/* Reads a section's items as fields; returns the section or NULL (err set). */
+/* The catalogue's section name, which must exist and not be empty (else err says which). */
 static ty_err need(sim_world *w, const char *name, const sim_list **l, char *err, size_t errn)
 {
     return sim_bank_need(&w->cat, name, l, err, errn);
