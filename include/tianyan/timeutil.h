@@ -30,7 +30,8 @@ ty_err ty_time_parse(const char *s, size_t n, int64_t *ms_utc, int *offset_min, 
  * and utc_z is set). The fraction is omitted when it is zero. Returns the length written. */
 size_t ty_time_format(int64_t ms_utc, int offset_min, int utc_z, char out[TY_TIME_TEXT_MAX]);
 
-/* Parses "YYYY-MM-DD" into days since 1970-01-01. TY_EVALIDATE with *why on failure. */
+/* Parses "YYYY-MM-DD" into days since 1970-01-01. On failure returns TY_EVALIDATE and,
+ * when why is not NULL, points it at a static phrase saying what was wrong. */
 ty_err ty_date_parse(const char *s, size_t n, int32_t *days, const char **why);
 
 /* Writes days since 1970-01-01 as "YYYY-MM-DD" (out must hold 11 bytes). */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "tianyan/ingest.h"
@@ -28,15 +29,17 @@ int sim_options(const cli_cmd *c, const cli_args *a, ty_sim_opts *o);
 typedef struct progress {
     const char *platform;
     int64_t t0;
+    int tty; /* rewrite one line on a terminal, else one line per commit */
 } progress;
 
 static void on_commit(void *ctx, const ty_ingest_report *r)
 {
     progress *p = ctx;
     double s = (double)(ty_now_ms() - p->t0) / 1000.0;
-    printf("\r  %-16s committed %9llu accepted, %6llu duplicate, %4llu rejected  (%.1f s)",
-           p->platform, (unsigned long long)r->accepted, (unsigned long long)r->duplicate,
-           (unsigned long long)r->rejected, s);
+    printf("%s  %-16s committed %9llu accepted, %6llu duplicate, %4llu rejected  (%.1f s)%s",
+           p->tty ? "\r" : "", p->platform, (unsigned long long)r->accepted,
+           (unsigned long long)r->duplicate, (unsigned long long)r->rejected, s,
+           p->tty ? "" : "\n");
     fflush(stdout);
 }
 
@@ -90,7 +93,7 @@ int cmd_demo(const cli_cmd *c, int argc, char **argv)
     if (e == TY_OK)
         e = ty_writer_start(&w, st, NULL);
     for (int i = 0; i < s.nplatforms && e == TY_OK; i++) {
-        progress p = {s.platform[i].code, ty_now_ms()};
+        progress p = {s.platform[i].code, ty_now_ms(), isatty(1)};
         ty_ingest_opts io = {0};
         io.sub.platform = pid[i];
         io.sub.source = s.platform[i].path;
@@ -99,7 +102,8 @@ int cmd_demo(const cli_cmd *c, int argc, char **argv)
         io.format = TY_FMT_JSONL;
         ty_ingest_report r;
         e = ty_ingest_path(w, &io, s.platform[i].path, &r);
-        printf("\n");
+        if (p.tty)
+            printf("\n");
         if (e != TY_OK)
             fprintf(stderr, "tianyan demo: %s: %s\n", s.platform[i].path, ty_err_message(e));
         acc += r.accepted;

@@ -11,7 +11,7 @@
 
 static const cli_cmd commands[] = {
     {"demo", "generate demo feeds, ingest them into a store and print a live summary",
-     "[--db PATH] [--out DIR] [--seed N] [--days D] [--platforms K]",
+     "[--db PATH] [--out DIR] [--seed N] [--days D] [--platforms K] [--start DATE] [--scale X]",
      "Runs the main job end to end on the embedded store: the simulator writes feeds for K "
      "platforms, each is ingested exactly once, and a summary is printed as batches commit.",
      demo_opts, cmd_demo},
@@ -24,7 +24,7 @@ static const cli_cmd commands[] = {
      "rejected, 1 failure, 2 usage error.",
      ingest_opts, cmd_ingest},
     {"simulate", "write realistic multi-platform demo feeds with injected incidents",
-     "--out DIR [--seed N] [--days D] [--platforms K]",
+     "--out DIR [--seed N] [--days D] [--platforms K] [--start DATE] [--scale X]",
      "Deterministic: the same options always give the same files. Writes one JSON Lines feed per "
      "platform and ground-truth.jsonl listing the injected incidents (entity, kind, onset).",
      simulate_opts, cmd_simulate},
