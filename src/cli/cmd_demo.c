@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <yajl/yajl_tree.h>
+
 #include "cli.h"
 #include "tianyan/ingest.h"
 #include "tianyan/sim.h"
@@ -25,6 +27,77 @@ const cli_opt demo_opts[] = {
 };
 
 int sim_options(const cli_cmd *c, const cli_args *a, ty_sim_opts *o);
+
+/* Totals per platform and record type, summed over days. */
+typedef struct totals {
+    char platform[TY_SIM_PLATFORMS_MAX][32];
+    int64_t n[TY_SIM_PLATFORMS_MAX][TY_REC_TYPE_MAX + 1];
+    int np;
+} totals;
+
+static ty_err add_total(void *ctx, const ty_stat_row *r)
+{
+    totals *t = ctx;
+    int p = 0;
+    while (p < t->np && strcmp(t->platform[p], r->platform) != 0)
+        p++;
+    if (p == t->np) {
+        if (t->np == TY_SIM_PLATFORMS_MAX)
+            return TY_OK;
+        snprintf(t->platform[t->np++], sizeof t->platform[0], "%s", r->platform);
+    }
+    for (int k = 1; k <= TY_REC_TYPE_MAX; k++)
+        if (strcmp(ty_schema_of(k)->name, r->type) == 0)
+            t->n[p][k] += r->count;
+    return TY_OK;
+}
+
+static void print_totals(ty_store *st)
+{
+    totals t;
+    memset(&t, 0, sizeof t);
+    if (ty_store_stats(st, 8 * 60, add_total, &t) != TY_OK)
+        return;
+    printf("\n%-12s", "platform");
+    for (int k = 1; k <= TY_REC_TYPE_MAX; k++)
+        printf(" %13s", ty_schema_of(k)->name);
+    printf("\n");
+    for (int p = 0; p < t.np; p++) {
+        printf("%-12s", t.platform[p]);
+        for (int k = 1; k <= TY_REC_TYPE_MAX; k++)
+            printf(" %13lld", (long long)t.n[p][k]);
+        printf("\n");
+    }
+}
+
+static const char *tree_str(yajl_val o, const char *key)
+{
+    const char *path[] = {key, NULL};
+    yajl_val v = yajl_tree_get(o, path, yajl_t_string);
+    return v ? YAJL_GET_STRING(v) : "";
+}
+
+/* The injected incidents, from the simulator's ground truth: what the risk
+ * engine should find in this data. */
+static void print_incidents(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    printf("\nInjected incidents (ground truth in %s):\n", path);
+    char line[8192];
+    while (fgets(line, sizeof line, f)) {
+        char err[128];
+        yajl_val o = yajl_tree_parse(line, err, sizeof err);
+        if (!o)
+            continue;
+        printf("  %-10s %-20s %-8s %-18s from %s\n", tree_str(o, "platform"),
+               tree_str(o, "incident"), tree_str(o, "entity_kind"), tree_str(o, "entity_id"),
+               tree_str(o, "onset"));
+        yajl_tree_free(o);
+    }
+    fclose(f);
+}
 
 typedef struct progress {
     const char *platform;
@@ -118,7 +191,9 @@ int cmd_demo(const cli_cmd *c, int argc, char **argv)
     printf("\nSummary: %llu accepted, %llu duplicate, %llu rejected in %.1f s (%.0f events/s)\n",
            (unsigned long long)acc, (unsigned long long)dup, (unsigned long long)rej, secs,
            secs > 0 ? (double)(acc + dup) / secs : 0.0);
-    printf("Store now holds %lld events. Next:\n", (long long)ty_store_event_count(st));
+    print_totals(st);
+    print_incidents(s.truth_path);
+    printf("\nStore now holds %lld events. Next:\n", (long long)ty_store_event_count(st));
     printf("  tianyan stats --db %s\n", db);
     printf("  tianyan ingest --db %s --platform %s %s   # re-send: all duplicates\n", db,
            s.platform[0].code, s.platform[0].path);
