@@ -51,6 +51,16 @@ int ty_store_schema_version(ty_store *st);
 /* Events stored (all platforms). */
 int64_t ty_store_event_count(ty_store *st);
 
+/* The in-memory duplicate index, for operators and tests. */
+typedef struct ty_index_info {
+    uint64_t entries;     /* events indexed */
+    uint64_t bytes;       /* memory held */
+    int from_snapshot;    /* loaded from "<db>.dedup" at open (else rebuilt from the table) */
+    int64_t snapshot_seq; /* highest seq the loaded snapshot covered (0 if none) */
+} ty_index_info;
+
+void ty_store_index_info(ty_store *st, ty_index_info *info);
+
 /* Looks up a platform by its code ("tmall-global"); creates it when create is set. */
 ty_err ty_store_platform(ty_store *st, const char *code, int create, int64_t *id);
 

@@ -12,8 +12,7 @@ static const char *const sql[ST__COUNT] = {
     [ST_EVENT_INSERT] = "INSERT INTO events(seq, platform, type, key_hash, ts, tz, received, "
                         "batch, rid, sku, merchant, body) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_EVENT_KEY] = "SELECT platform, type, rid FROM events WHERE seq = ?",
-    [ST_CATCHUP] = "SELECT seq, key_hash FROM events INDEXED BY events_keys WHERE seq > ? "
-                   "ORDER BY seq",
+    [ST_CATCHUP] = "SELECT seq, key_hash FROM events WHERE seq > ? ORDER BY seq",
     [ST_BATCH_INSERT] = "INSERT INTO ingest_batches(platform, source, started, updated) "
                         "VALUES(?, ?, ?, ?)",
     [ST_BATCH_COUNT] = "UPDATE ingest_batches SET accepted = accepted + ?, duplicate = "
@@ -60,6 +59,7 @@ static ty_err reload_index(ty_store *st)
 {
     dedup_clear(&st->dedup);
     st->max_seq = 0;
+    st->snap_seq = -1; /* the next close writes a fresh snapshot */
     return store_catch_up(st);
 }
 

@@ -19,11 +19,9 @@ static const char *const migrations[] = {
     "  name TEXT,"
     "  created INTEGER NOT NULL);"
     /* One row per accepted event. seq is the arrival order, assigned by the
-     * writer. No index is keyed by the platform's id (random ids would make
-     * every insert a random B-tree write; see store.h). events_keys is the
-     * narrow (seq, key_hash) copy the duplicate index is rebuilt from at open:
-     * appended in seq order, so it costs a sequential write per event, and
-     * scanning it reads a few percent of the table. */
+     * writer. There is deliberately no secondary index: one keyed by the
+     * platform's id would make every insert a random B-tree write (see
+     * store.h); the duplicate index lives in memory and in a snapshot file. */
     "CREATE TABLE events("
     "  seq INTEGER PRIMARY KEY,"
     "  platform INTEGER NOT NULL,"
@@ -37,7 +35,6 @@ static const char *const migrations[] = {
     "  sku TEXT,"
     "  merchant TEXT,"
     "  body TEXT NOT NULL);" /* canonical JSON */
-    "CREATE INDEX events_keys ON events(seq, key_hash);"
     "CREATE TABLE ingest_batches("
     "  id INTEGER PRIMARY KEY,"
     "  platform INTEGER NOT NULL,"

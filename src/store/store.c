@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "migrations.h"
+#include "snapshot.h"
 #include "store_impl.h"
 
 ty_err store_err(int rc)
@@ -223,6 +224,53 @@ static ty_err load_secret(ty_store *st, const char *path, char *err, size_t errn
     return TY_OK;
 }
 
+/* Does the index hold (key_hash of seq) -> seq for a few seqs up to upto?
+ * Guards against a snapshot of a copied-and-diverged database. */
+static int index_agrees(ty_store *st, int64_t upto)
+{
+    if (upto < 1)
+        return 1;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT key_hash FROM events WHERE seq = ?", -1, &s, NULL) !=
+        SQLITE_OK)
+        return 0;
+    int ok = 1;
+    for (int k = 0; k < 64 && ok; k++) {
+        int64_t seq =
+            k == 0 ? upto : 1 + (int64_t)(randombytes_uniform(UINT32_MAX) % (uint64_t)upto);
+        sqlite3_bind_int64(s, 1, seq);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            uint64_t h = (uint64_t)sqlite3_column_int64(s, 0), pos = UINT64_MAX;
+            int64_t cand;
+            int found = 0;
+            while (!found && dedup_next(&st->dedup, h, &pos, &cand))
+                found = cand == seq;
+            ok = found;
+        } /* a missing row (deleted by retention) proves nothing either way */
+        sqlite3_reset(s);
+    }
+    sqlite3_finalize(s);
+    return ok;
+}
+
+/* Fills the index at open: from the snapshot when there is a good one, then
+ * from the table for everything after it. */
+static ty_err load_index(ty_store *st, int64_t db_max)
+{
+    int64_t snap_max = 0;
+    ty_err e = snapshot_read(&st->dedup, st->snap_path, st->store_id, db_max, &snap_max);
+    if (e == TY_OK && index_agrees(st, snap_max)) {
+        st->max_seq = snap_max;
+        st->snap_seq = snap_max;
+        st->loaded_snap = snap_max;
+    } else {
+        dedup_clear(&st->dedup);
+        st->max_seq = 0;
+        st->snap_seq = -1;
+    }
+    return store_catch_up(st);
+}
+
 ty_err store_catch_up(ty_store *st)
 {
     sqlite3_stmt *s = st->st[ST_CATCHUP];
@@ -304,6 +352,21 @@ ty_err ty_store_open(ty_store **out, const ty_store_opts *o, char *err, size_t e
         e = e ? e : TY_ESTORE;
         goto fail;
     }
+    randombytes_buf(k, sizeof k);
+    to_hex(k, sizeof k, khex);
+    if ((e = meta_get_or_set(st, "store_id", khex, stored, sizeof stored)) != TY_OK ||
+        !from_hex(stored, st->store_id, sizeof st->store_id)) {
+        snprintf(err, errn, "cannot read the store's id: %s", sqlite3_errmsg(st->db));
+        e = e ? e : TY_ESTORE;
+        goto fail;
+    }
+    size_t pl = strlen(o->path) + 8;
+    st->snap_path = malloc(pl);
+    if (!st->snap_path) {
+        e = TY_ENOMEM;
+        goto fail;
+    }
+    snprintf(st->snap_path, pl, "%s.dedup", o->path);
     char keypath[4096];
     if (o->key_path)
         snprintf(keypath, sizeof keypath, "%s", o->key_path);
@@ -320,7 +383,7 @@ ty_err ty_store_open(ty_store **out, const ty_store_opts *o, char *err, size_t e
      * in O(log n), where count(*) would read the whole table */
     if ((e = query_int(st->db, "SELECT coalesce(max(seq), 0) FROM events", &n)) != TY_OK ||
         (e = dedup_init(&st->dedup, (uint64_t)n + (uint64_t)n / 4)) != TY_OK ||
-        (e = store_catch_up(st)) != TY_OK) {
+        (e = load_index(st, n)) != TY_OK) {
         snprintf(err, errn, "cannot load the event index: %s", sqlite3_errmsg(st->db));
         goto fail;
     }
@@ -329,6 +392,14 @@ ty_err ty_store_open(ty_store **out, const ty_store_opts *o, char *err, size_t e
 fail:
     ty_store_close(&st);
     return e;
+}
+
+void ty_store_index_info(ty_store *st, ty_index_info *info)
+{
+    info->entries = st->dedup.count;
+    info->bytes = dedup_bytes(&st->dedup);
+    info->from_snapshot = st->loaded_snap > 0;
+    info->snapshot_seq = st->loaded_snap;
 }
 
 int ty_store_schema_version(ty_store *st)
@@ -341,7 +412,7 @@ int ty_store_schema_version(ty_store *st)
 int64_t ty_store_event_count(ty_store *st)
 {
     int64_t v = 0;
-    query_int(st->db, "SELECT count(*) FROM events INDEXED BY events_keys", &v);
+    query_int(st->db, "SELECT count(*) FROM events", &v);
     return v;
 }
 
@@ -352,6 +423,11 @@ void ty_store_close(ty_store **pst)
         return;
     if (st->in_txn)
         ty_store_rollback(st);
+    /* Save the index for a fast next open, unless it is what was loaded. Only
+     * committed events are in it now (no transaction is open). */
+    if (st->db && st->snap_path && st->dedup.slot && st->max_seq != st->snap_seq && st->max_seq > 0)
+        snapshot_write(&st->dedup, st->snap_path, st->store_id, st->max_seq);
+    free(st->snap_path);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(st->st[i]);
     if (st->db)

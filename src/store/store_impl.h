@@ -29,8 +29,12 @@ struct ty_store {
     sqlite3_stmt *st[ST__COUNT];
     int in_txn;
     dedup_index dedup;
-    int64_t max_seq;       /* highest event seq in the index */
-    int64_t committed_seq; /* highest seq known committed */
+    int64_t max_seq;            /* highest event seq in the index */
+    int64_t snap_seq;           /* max_seq of the snapshot file loaded or written; -1 if none */
+    unsigned char store_id[16]; /* random id of this store (meta), ties snapshots to it */
+    char *snap_path;            /* "<db>.dedup" */
+    int64_t loaded_snap;        /* seq the snapshot loaded at open covered; 0 if none */
+    int64_t committed_seq;      /* highest seq known committed */
     unsigned char dedup_key[crypto_shorthash_KEYBYTES];
     unsigned char secret[32];    /* pseudonym key, from the key file */
     ty_buf body;                 /* canonical JSON of the event being written */

@@ -241,6 +241,123 @@ static void test_pseudonyms_and_versions(void)
     ty_store_close(&st);
 }
 
+static int copy_file(const char *from, const char *to)
+{
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
+    return system(cmd);
+}
+
+static void flip_byte(const char *path, long at)
+{
+    FILE *f = fopen(path, "r+b");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fseek(f, at, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, at, SEEK_SET);
+    fputc(c ^ 0x5a, f);
+    fclose(f);
+}
+
+/* Re-sends r1..rN and returns how many were new. */
+static int resend(ty_store *st, int from, int to)
+{
+    char text[100000];
+    size_t o = 0;
+    for (int i = from; i <= to && o + 256 < sizeof text; i++)
+        o += (size_t)snprintf(text + o, sizeof text - o,
+                              EV("review", "r%d", "\"sku\":\"S1\",\"stars\":4"), i);
+    adder a = add_jsonl(st, "p1", text, 1);
+    return a.added;
+}
+
+static void test_snapshot(void)
+{
+    char db[600], snap[620], err[512], keep[620];
+    ty_err e;
+    path_in(db, sizeof db, "snap.db");
+    snprintf(snap, sizeof snap, "%s.dedup", db);
+    snprintf(keep, sizeof keep, "%s.old", snap);
+    ty_index_info info;
+
+    ty_store *st = open_store(db, NULL, err, sizeof err, &e);
+    CHECK_INT(resend(st, 1, 300), 300);
+    ty_store_index_info(st, &info);
+    CHECK_INT(info.entries, 300);
+    CHECK_INT(info.from_snapshot, 0);
+    ty_store_close(&st);
+    CHECK_INT(access(snap, R_OK), 0); /* written at close */
+    CHECK_INT(copy_file(snap, keep), 0);
+
+    /* reopened from the snapshot: every event still known */
+    st = open_store(db, NULL, err, sizeof err, &e);
+    ty_store_index_info(st, &info);
+    CHECK_INT(info.from_snapshot, 1);
+    CHECK_INT(info.snapshot_seq, 300);
+    CHECK_INT(info.entries, 300);
+    CHECK_INT(resend(st, 1, 300), 0);
+    CHECK_INT(resend(st, 301, 400), 100);
+    ty_store_close(&st);
+
+    /* a stale snapshot (as after a crash) is a prefix: the rest is caught up */
+    CHECK_INT(copy_file(keep, snap), 0);
+    st = open_store(db, NULL, err, sizeof err, &e);
+    ty_store_index_info(st, &info);
+    CHECK_INT(info.from_snapshot, 1);
+    CHECK_INT(info.snapshot_seq, 300);
+    CHECK_INT(info.entries, 400);
+    CHECK_INT(resend(st, 1, 400), 0);
+    ty_store_close(&st);
+
+    /* a damaged snapshot is ignored and the index rebuilt from the table */
+    flip_byte(snap, 200);
+    st = open_store(db, NULL, err, sizeof err, &e);
+    ty_store_index_info(st, &info);
+    CHECK_INT(info.from_snapshot, 0);
+    CHECK_INT(info.entries, 400);
+    CHECK_INT(resend(st, 1, 400), 0);
+    ty_store_close(&st);
+
+    /* a snapshot of another store is refused */
+    char other[600], osnap[620];
+    path_in(other, sizeof other, "snap-other.db");
+    snprintf(osnap, sizeof osnap, "%s.dedup", other);
+    ty_store *o2 = open_store(other, NULL, err, sizeof err, &e);
+    CHECK_INT(resend(o2, 1000, 1500), 501);
+    ty_store_close(&o2);
+    CHECK_INT(copy_file(osnap, snap), 0);
+    st = open_store(db, NULL, err, sizeof err, &e);
+    ty_store_index_info(st, &info);
+    CHECK_INT(info.from_snapshot, 0);
+    CHECK_INT(resend(st, 1, 400), 0);
+    ty_store_close(&st);
+
+    /* a copy of this store that diverged: same id, same length, other events */
+    char copy[600], csnap[620], ckey[620], dkey[620];
+    path_in(copy, sizeof copy, "snap-copy.db");
+    snprintf(csnap, sizeof csnap, "%s.dedup", copy);
+    snprintf(ckey, sizeof ckey, "%s.key", copy);
+    snprintf(dkey, sizeof dkey, "%s.key", db);
+    CHECK_INT(copy_file(db, copy), 0);
+    CHECK_INT(copy_file(dkey, ckey), 0);
+    chmod(ckey, 0600);
+    st = open_store(db, NULL, err, sizeof err, &e);
+    CHECK_INT(resend(st, 401, 450), 50);
+    ty_store_close(&st); /* snapshot covers 450 of the original */
+    ty_store *c2 = open_store(copy, NULL, err, sizeof err, &e);
+    CHECK_INT(resend(c2, 2001, 2050), 50); /* seqs 401..450 hold other events here */
+    ty_store_close(&c2);
+    CHECK_INT(copy_file(snap, csnap), 0);
+    c2 = open_store(copy, NULL, err, sizeof err, &e);
+    ty_store_index_info(c2, &info);
+    CHECK_INT(info.from_snapshot, 0); /* spot check caught it */
+    CHECK_INT(resend(c2, 2001, 2050), 0);
+    CHECK_INT(resend(c2, 401, 450), 50);
+    ty_store_close(&c2);
+}
+
 static void test_dedup_index(void)
 {
     dedup_index x;
@@ -275,6 +392,7 @@ int main(void)
     test_open_and_keys();
     test_exactly_once();
     test_pseudonyms_and_versions();
+    test_snapshot();
     test_dedup_index();
     int rc = check_done("test_store");
     char cmd[700];
