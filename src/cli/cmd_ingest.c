@@ -49,26 +49,13 @@ static void gen_int(yajl_gen g, const char *k, long long v)
     yajl_gen_integer(g, v);
 }
 
-static void print_report_json(const char *file, const ty_ingest_report *r, ty_err e)
+/* Ends a JSON report: its "errors" array, then prints it as one line and frees g. */
+static void gen_errors_and_print(yajl_gen g, const ty_reject *errors, size_t n)
 {
-    yajl_gen g = yajl_gen_alloc(NULL);
-    if (!g)
-        return;
-    yajl_gen_map_open(g);
-    gen_str(g, "file");
-    gen_str(g, file);
-    gen_str(g, "status");
-    gen_str(g, ty_err_name(e));
-    gen_int(g, "lines", (long long)r->lines);
-    gen_int(g, "accepted", (long long)r->accepted);
-    gen_int(g, "duplicate", (long long)r->duplicate);
-    gen_int(g, "rejected", (long long)r->rejected);
-    gen_int(g, "batch", (long long)r->batch);
-    gen_int(g, "commits", (long long)r->commits);
     gen_str(g, "errors");
     yajl_gen_array_open(g);
-    for (size_t i = 0; i < r->nerrors; i++) {
-        const ty_reject *x = &r->errors[i];
+    for (size_t i = 0; i < n; i++) {
+        const ty_reject *x = &errors[i];
         yajl_gen_map_open(g);
         gen_int(g, "line", (long long)x->line);
         gen_str(g, "field");
@@ -86,6 +73,25 @@ static void print_report_json(const char *file, const ty_ingest_report *r, ty_er
     yajl_gen_get_buf(g, &buf, &len);
     printf("%.*s\n", (int)len, (const char *)buf);
     yajl_gen_free(g);
+}
+
+static void print_report_json(const char *file, const ty_ingest_report *r, ty_err e)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+    if (!g)
+        return;
+    yajl_gen_map_open(g);
+    gen_str(g, "file");
+    gen_str(g, file);
+    gen_str(g, "status");
+    gen_str(g, ty_err_name(e));
+    gen_int(g, "lines", (long long)r->lines);
+    gen_int(g, "accepted", (long long)r->accepted);
+    gen_int(g, "duplicate", (long long)r->duplicate);
+    gen_int(g, "rejected", (long long)r->rejected);
+    gen_int(g, "batch", (long long)r->batch);
+    gen_int(g, "commits", (long long)r->commits);
+    gen_errors_and_print(g, r->errors, r->nerrors);
 }
 
 /* Printed on the writer thread after each commit: these counts are durable. */
@@ -114,27 +120,7 @@ static void print_ref_json(const char *file, const ty_ref_report *r, ty_err e)
     gen_int(g, "updated", (long long)r->updated);
     gen_int(g, "unchanged", (long long)r->unchanged);
     gen_int(g, "rejected", (long long)r->rejected);
-    gen_str(g, "errors");
-    yajl_gen_array_open(g);
-    for (size_t i = 0; i < r->nerrors; i++) {
-        const ty_reject *x = &r->errors[i];
-        yajl_gen_map_open(g);
-        gen_int(g, "line", (long long)x->line);
-        gen_str(g, "field");
-        gen_str(g, x->field);
-        gen_str(g, "code");
-        gen_str(g, ty_reject_class_name(x->class_));
-        gen_str(g, "message");
-        gen_str(g, x->message);
-        yajl_gen_map_close(g);
-    }
-    yajl_gen_array_close(g);
-    yajl_gen_map_close(g);
-    const unsigned char *buf;
-    size_t len;
-    yajl_gen_get_buf(g, &buf, &len);
-    printf("%.*s\n", (int)len, (const char *)buf);
-    yajl_gen_free(g);
+    gen_errors_and_print(g, r->errors, r->nerrors);
 }
 
 static int ingest_reference(ty_store *st, ty_ref_format rf, int nfiles, char **files, int json)

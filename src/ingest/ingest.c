@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "tianyan/ingest.h"
+#include "tianyan/io.h"
 
 struct ty_ingest {
     ty_decoder *dec;
@@ -72,6 +73,11 @@ void ty_ingest_free(ty_ingest **pig)
     *pig = NULL;
 }
 
+static ty_err feed_cb(void *ctx, const void *p, size_t n)
+{
+    return ty_ingest_feed(ctx, p, n);
+}
+
 ty_err ty_ingest_path(ty_writer *w, const ty_ingest_opts *o, const char *path,
                       ty_ingest_report *rep)
 {
@@ -86,23 +92,7 @@ ty_err ty_ingest_path(ty_writer *w, const ty_ingest_opts *o, const char *path,
             close(fd);
         return e;
     }
-    static const size_t chunk = 1 << 18;
-    char *buf = malloc(chunk);
-    if (!buf)
-        e = TY_ENOMEM;
-    while (e == TY_OK) {
-        ssize_t n = read(fd, buf, chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            e = TY_EIO;
-            break;
-        }
-        if (n == 0)
-            break;
-        e = ty_ingest_feed(ig, buf, (size_t)n);
-    }
-    free(buf);
+    e = ty_read_fd(fd, 1 << 18, feed_cb, ig);
     if (fd)
         close(fd);
     ty_err ee = ty_ingest_end(&ig, rep);

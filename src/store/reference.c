@@ -25,6 +25,7 @@
 
 #include "store_impl.h"
 #include "tianyan/refcodec.h"
+#include "tianyan/io.h"
 #include "tianyan/reference.h"
 #include "tianyan/timeutil.h"
 
@@ -208,28 +209,15 @@ static ty_err on_reject(void *ctx, const ty_reject *rej)
     return TY_OK;
 }
 
+static ty_err feed_cb(void *ctx, const void *p, size_t n)
+{
+    return ty_ref_reader_feed(ctx, p, n);
+}
+
 /* Reads fd to its end through the reader. */
 static ty_err read_all(int fd, ty_ref_reader *rd)
 {
-    static const size_t chunk = 1 << 18;
-    char *buf = malloc(chunk);
-    if (!buf)
-        return TY_ENOMEM;
-    ty_err e = TY_OK;
-    for (;;) {
-        ssize_t n = read(fd, buf, chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            e = TY_EIO;
-            break;
-        }
-        if (n == 0)
-            break;
-        if ((e = ty_ref_reader_feed(rd, buf, (size_t)n)) != TY_OK)
-            break;
-    }
-    free(buf);
+    ty_err e = ty_read_fd(fd, 1 << 18, feed_cb, rd);
     return e == TY_OK ? ty_ref_reader_finish(rd) : e;
 }
 
