@@ -12,7 +12,7 @@
  * Each is measured into an empty store and into one already holding PRELOAD
  * events. Prints events/s for both and the ratio ours/floor.
  *
- * usage: bench-ingest [--events N] [--preload M] [--dir DIR] [--keep]
+ * usage: bench-ingest [--events N] [--preload M] [--dir DIR] [--cache MIB] [--keep]
  */
 #include <errno.h>
 #include <stdio.h>
@@ -86,11 +86,17 @@ typedef struct floor_db {
     int64_t next;
 } floor_db;
 
+static long cache_mib = 64; /* SQLite page cache, the same for both sides */
+
 static int floor_open(floor_db *f, const char *path)
 {
     if (sqlite3_open(path, &f->db) != SQLITE_OK)
         return -1;
-    if (exec(f->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-262144;"
+    char pragma[128];
+    snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%ld;", cache_mib * 1024);
+    if (exec(f->db, pragma))
+        return -1;
+    if (exec(f->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                     "PRAGMA temp_store=MEMORY;"
                     "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, platform INTEGER "
                     "NOT NULL, type INTEGER NOT NULL, key_hash INTEGER NOT NULL, ts INTEGER NOT "
@@ -278,10 +284,14 @@ int main(int argc, char **argv)
             pre = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
             dir = argv[++i];
+        else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
+            cache_mib = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--keep") == 0)
             keep = 1;
         else {
-            fprintf(stderr, "usage: %s [--events N] [--preload M] [--dir DIR] [--keep]\n", argv[0]);
+            fprintf(stderr,
+                    "usage: %s [--events N] [--preload M] [--dir DIR] [--cache MIB] [--keep]\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -289,8 +299,9 @@ int main(int argc, char **argv)
         perror(dir);
         return 1;
     }
-    printf("bench/ingest: %llu events per run, preload %llu, group commit every %d, SQLite %s\n",
-           (unsigned long long)n, (unsigned long long)pre, BATCH, sqlite3_libversion());
+    printf("bench/ingest: %llu events per run, preload %llu, group commit every %d, page cache "
+           "%ld MiB, SQLite %s\n",
+           (unsigned long long)n, (unsigned long long)pre, BATCH, cache_mib, sqlite3_libversion());
     char ours_path[4096], floor_path[4096];
     snprintf(ours_path, sizeof ours_path, "%s/ours.db", dir);
     snprintf(floor_path, sizeof floor_path, "%s/floor.db", dir);
@@ -302,7 +313,7 @@ int main(int argc, char **argv)
         snprintf(p, sizeof p, "%s%s", floor_path, sfx[k]);
         unlink(p);
     }
-    ty_store_opts so = {ours_path, NULL, 0};
+    ty_store_opts so = {ours_path, NULL, cache_mib};
     char err[512];
     ty_store *st;
     if (ty_store_open(&st, &so, err, sizeof err) != TY_OK) {

@@ -33,7 +33,8 @@ typedef struct ty_store ty_store;
 typedef struct ty_store_opts {
     const char *path;     /* database file; created when missing */
     const char *key_path; /* secret key file for pseudonyms; NULL means "<path>.key" */
-    int64_t cache_mib;    /* SQLite page cache; 0 means 256 */
+    int64_t cache_mib;    /* SQLite page cache of this connection; 0 means 64 (writes are
+                             appends: a bigger cache only costs memory to fill) */
 } ty_store_opts;
 
 /* Opens (creating and migrating as needed). On failure writes a reason to err. */

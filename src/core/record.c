@@ -98,18 +98,6 @@ void ty_quote_for_message(char *out, size_t outsz, const char *s, size_t n, size
 
 /* ---------------------------------------------------------------- canonical JSON */
 
-typedef struct gen_out {
-    ty_buf *buf;
-    ty_err err;
-} gen_out;
-
-static void gen_print(void *ctx, const char *s, size_t n)
-{
-    gen_out *o = ctx;
-    if (o->err == TY_OK)
-        o->err = ty_buf_append(o->buf, s, n);
-}
-
 typedef struct jctx {
     yajl_gen g;
     const ty_record *rec;
@@ -193,12 +181,12 @@ static ty_err put_fields(jctx *j, const ty_schema *s, const ty_value *vals)
 
 /*
  * One generator per thread, reused: allocating a yajl_gen per record cost as
- * much as writing it. It is pointed at the caller's buffer on each call and
- * reset afterwards; it is never freed (it stays reachable from thread-local
- * storage until the thread ends).
+ * much as writing it. It writes into its own buffer (cheaper than a print
+ * callback per fragment), which is copied out once per record and cleared. It
+ * is never freed: it stays reachable from thread-local storage until the
+ * thread ends.
  */
 static _Thread_local yajl_gen tls_gen;
-static _Thread_local gen_out tls_out;
 
 ty_err ty_record_to_json(const ty_record *rec, ty_buyer_hash_fn hash, void *ctx, ty_buf *out)
 {
@@ -206,24 +194,17 @@ ty_err ty_record_to_json(const ty_record *rec, ty_buyer_hash_fn hash, void *ctx,
         tls_gen = yajl_gen_alloc(NULL);
         if (!tls_gen)
             return TY_ENOMEM;
-        yajl_gen_config(tls_gen, yajl_gen_print_callback, gen_print, &tls_out);
     }
     yajl_gen g = tls_gen;
-    tls_out.buf = out;
-    tls_out.err = TY_OK;
-    gen_out o;
     jctx j = {g, rec, hash, ctx};
-    size_t start = out->len;
     ty_err e = put_fields(&j, rec->schema, rec->top);
-    o = tls_out;
-    yajl_gen_reset(g, NULL);
-    tls_out.buf = NULL;
-    if (e == TY_OK)
-        e = o.err;
-    if (e != TY_OK) {
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
+    if (e == TY_OK) { /* appended whole or not at all */
+        const unsigned char *buf;
+        size_t len;
+        yajl_gen_get_buf(g, &buf, &len);
+        e = ty_buf_append(out, buf, len);
     }
+    yajl_gen_clear(g);
+    yajl_gen_reset(g, NULL);
     return e;
 }

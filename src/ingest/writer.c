@@ -13,6 +13,7 @@
  * transaction fails, every submission with rows in it is failed and told so;
  * later chunks of a failed submission are dropped, never half-applied.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -288,6 +289,7 @@ static void process(ty_writer *w, chunk *c)
 static void *writer_main(void *arg)
 {
     ty_writer *w = arg;
+    pthread_setname_np(pthread_self(), "ty-writer"); /* visible in top and perf */
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->head && !w->stopping) {

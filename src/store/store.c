@@ -334,7 +334,7 @@ ty_err ty_store_open(ty_store **out, const ty_store_opts *o, char *err, size_t e
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-%lld;"
              "PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;",
-             (long long)(o->cache_mib > 0 ? o->cache_mib : 256) * 1024);
+             (long long)(o->cache_mib > 0 ? o->cache_mib : 64) * 1024);
     if ((e = exec(st, pragmas)) != TY_OK) {
         snprintf(err, errn, "cannot configure %s: %s", o->path, sqlite3_errmsg(st->db));
         goto fail;
