@@ -62,8 +62,23 @@ typedef struct ty_index_info {
 
 void ty_store_index_info(ty_store *st, ty_index_info *info);
 
-/* Looks up a platform by its code ("tmall-global"); creates it when create is set. */
+/* Looks up a platform by its code ("tmall-global"); TY_ENOENT when it is not
+ * registered, unless create is set (then it is registered). */
 ty_err ty_store_platform(ty_store *st, const char *code, int create, int64_t *id);
+
+/* Registers a platform (name may be NULL); *created is 0 when it already existed. */
+ty_err ty_store_platform_add(ty_store *st, const char *code, const char *name, int64_t *id,
+                             int *created);
+
+typedef struct ty_platform_row {
+    int64_t id;
+    const char *code;
+    const char *name; /* may be NULL */
+} ty_platform_row;
+
+/* Calls fn for every registered platform, by code. */
+ty_err ty_store_platforms(ty_store *st, ty_err (*fn)(void *ctx, const ty_platform_row *p),
+                          void *ctx);
 
 /* ---- writing events ---- */
 

@@ -58,7 +58,9 @@ int cmd_stats(const cli_cmd *c, int argc, char **argv);
 int cmd_simulate(const cli_cmd *c, int argc, char **argv);
 int cmd_spec(const cli_cmd *c, int argc, char **argv);
 int cmd_demo(const cli_cmd *c, int argc, char **argv);
+int cmd_platform(const cli_cmd *c, int argc, char **argv);
 
-extern const cli_opt ingest_opts[], stats_opts[], simulate_opts[], spec_opts[], demo_opts[];
+extern const cli_opt ingest_opts[], stats_opts[], simulate_opts[], spec_opts[], demo_opts[],
+    platform_opts[];
 
 #endif

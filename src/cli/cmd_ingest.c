@@ -10,7 +10,8 @@
 
 const cli_opt ingest_opts[] = {
     {"db", "PATH", "store file (created when missing)"},
-    {"platform", "ID", "platform code the feed comes from (required for feed formats)"},
+    {"platform", "ID", "registered platform the feed comes from (required for feed formats)"},
+    {"create-platform", NULL, "register the platform first if it is not yet known"},
     {"format", "FMT", "jsonl (default), csv, caers, cosing or safety-gate"},
     {"key-file", "PATH", "pseudonym key file (default: PATH.key next to the store)"},
     {"batch", "N", "records per commit (default 10000)"},
@@ -209,7 +210,15 @@ int cmd_ingest(const cli_cmd *c, int argc, char **argv)
     int json = cli_get(c, &a, "json") != NULL;
     int64_t pid;
     ty_writer *w = NULL;
-    e = ty_store_platform(st, platform, 1, &pid);
+    e = ty_store_platform(st, platform, cli_get(c, &a, "create-platform") != NULL, &pid);
+    if (e == TY_ENOENT) {
+        fprintf(stderr,
+                "tianyan ingest: unknown platform \"%s\"; register it with `tianyan platform "
+                "--db %s add %s` (or pass --create-platform)\n",
+                platform, db, platform);
+        ty_store_close(&st);
+        return CLI_FAIL;
+    }
     if (e == TY_OK)
         e = ty_writer_start(&w, st, &(ty_writer_opts){(size_t)batch, 0, 0});
     if (e != TY_OK) {

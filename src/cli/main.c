@@ -23,6 +23,12 @@ static const cli_cmd commands[] = {
      "for committed (durable) work. Exit status: 0 all accepted or duplicate, 3 some lines "
      "rejected, 1 failure, 2 usage error.",
      ingest_opts, cmd_ingest},
+    {"platform", "register and list the platforms that send feeds",
+     "--db PATH add CODE [--name TEXT] | --db PATH list",
+     "A platform must be registered before its feeds are ingested, so that a misspelt "
+     "--platform cannot file events again under a new name. Codes are 1-32 characters of a-z, "
+     "0-9 and -.",
+     platform_opts, cmd_platform},
     {"simulate", "write realistic multi-platform demo feeds with injected incidents",
      "--out DIR [--seed N] [--days D] [--platforms K] [--start DATE] [--scale X]",
      "Deterministic: the same options always give the same files. Writes one JSON Lines feed per "

@@ -9,13 +9,20 @@
  * own, and the record-level cells of continuation rows must be empty or equal
  * to the first row's.
  */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "csvrows.h"
 #include "decoder_impl.h"
+#include "tianyan/hashidx.h"
 
 #define LIST_SEP '|'
+
+/* Record groups remembered per file to catch rows of one order that are not
+ * consecutive (which would otherwise arrive as a second order with the same
+ * id, i.e. a duplicate, and lose its lines). Past this many, no more checking. */
+#define GROUPS_TRACKED 4000000
 
 typedef struct csvdec {
     ty_decoder *d;
@@ -36,7 +43,27 @@ typedef struct csvdec {
     uint32_t first_off[CSV_COLS_MAX];
     char *group_id; /* type and id of the open group */
     const ty_schema *group_schema;
+    ty_hashidx closed; /* hash of (type, id) -> first line, of groups already closed */
+    int tracking;
 } csvdec;
+
+/* Hash of a group's identity (type and id). A 64-bit hash stands in for the id:
+ * a false match would need a collision among this file's groups. */
+static uint64_t group_hash(const ty_schema *s, const char *id, size_t n)
+{
+    static const unsigned char key[crypto_shorthash_KEYBYTES] = "tianyan-csv-grp";
+    unsigned char msg[4 + 256], h[8];
+    msg[0] = (unsigned char)s->type;
+    msg[1] = msg[2] = msg[3] = 0;
+    if (n > 256)
+        n = 256;
+    memcpy(msg + 4, id, n);
+    crypto_shorthash(h, msg, 4 + n, key);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)h[i] << (8 * i);
+    return v;
+}
 
 static int objs_field_of(const ty_schema *s)
 {
@@ -82,6 +109,10 @@ static ty_err group_close(csvdec *c)
     if (!c->open)
         return TY_OK;
     c->open = 0;
+    if (c->tracking && c->closed.count < GROUPS_TRACKED)
+        TY_TRY(ty_hashidx_insert(&c->closed,
+                                 group_hash(c->group_schema, c->group_id, strlen(c->group_id)),
+                                 (int64_t)c->line));
     free(c->group_id);
     c->group_id = NULL;
     if (c->bad)
@@ -207,6 +238,16 @@ static ty_err on_row(void *ctx, const csv_row *row)
         raw_close(&d->raw, root);
         return dec_emit(d, row->line);
     }
+    /* a group that already ended earlier in the file: its rows are not consecutive */
+    if (c->tracking) {
+        uint64_t pos = UINT64_MAX;
+        int64_t first;
+        if (ty_hashidx_next(&c->closed, group_hash(s, id, row->len[c->id_col]), &pos, &first))
+            return dec_rejectf(d, row->line, TY_REJ_RULE, "id",
+                               "this %s already ended (its rows start at line %lld); the rows of "
+                               "one %s must be consecutive",
+                               s->name, (long long)first, s->name);
+    }
     /* open a group: remember the record-level cells, start the objects array */
     c->open = 1;
     c->bad = 0;
@@ -250,6 +291,7 @@ static ty_err csv_init_(ty_decoder *d)
         return TY_ENOMEM;
     c->d = d;
     d->impl = c;
+    c->tracking = ty_hashidx_init(&c->closed, 0) == TY_OK;
     ty_buf_init(&c->first, d->lim.max_line * 2 + 4096);
     return csv_rows_init(&c->rows, ',', d->lim.max_line * 2 + 4096, c, on_row, on_error);
 }
@@ -274,6 +316,8 @@ static void csv_free_(ty_decoder *d)
         return;
     csv_rows_free(&c->rows);
     ty_buf_free(&c->first);
+    if (c->tracking)
+        ty_hashidx_free(&c->closed);
     for (size_t i = 0; i < c->ncol; i++)
         free(c->colname[i]);
     free(c->group_id);

@@ -15,6 +15,9 @@
 #include "tianyan/isocodes.h"
 #include "tianyan/timeutil.h"
 
+/* field-seen bitmasks below hold one bit per field */
+_Static_assert(TY_FIELDS_MAX <= 32, "field masks are 32 bits");
+
 /* Dates outside 1900-01-01 .. 2100-12-31 are taken as typing errors. */
 #define DATE_MIN_DAYS (-25567)
 #define DATE_MAX_DAYS 47846
@@ -244,6 +247,15 @@ static int gtin_ok(const char *s, size_t n)
 static ty_err val_field(vctx *c, const ty_field *f, const raw_tok *t, ty_value *v);
 
 /* A text-like scalar: checks shape and length, records s_off/s_len. */
+/* Only spaces, tabs and line breaks? */
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            return 0;
+    return 1;
+}
+
 static ty_err val_textlike(vctx *c, const ty_field *f, const raw_tok *t, ty_value *v,
                            const char *expected, int64_t lo, int64_t hi, int free_text)
 {
@@ -252,6 +264,8 @@ static ty_err val_textlike(vctx *c, const ty_field *f, const raw_tok *t, ty_valu
     TY_TRY(check_len(c, t->len, lo, hi));
     TY_TRY(check_controls(c, tok_text(c, t), t->len, free_text));
     (void)f;
+    if (lo > 0 && blank(tok_text(c, t), t->len))
+        return fail(c, TY_REJ_RANGE, "must not be blank");
     v->s_off = t->off;
     v->s_len = t->len;
     return TY_OK;
@@ -296,6 +310,7 @@ static ty_err val_list(vctx *c, const ty_field *f, const raw_tok *arr, ty_value 
                 return wrong_type(c, "an object", it);
             const ty_schema *sub = f->sub;
             ty_value *ov = &c->rec->pool[v->first + k * per];
+            uint32_t seen = 0; /* fields given, null included: a key twice is an error */
             for (uint32_t m = j + 1; m < it->end; m = d->tok[m].end) {
                 const raw_tok *ft = &d->tok[m];
                 const char *key = d->text.data + ft->key_off;
@@ -308,8 +323,9 @@ static ty_err val_list(vctx *c, const ty_field *f, const raw_tok *arr, ty_value 
                     }
                     return fail(c, TY_REJ_UNKNOWN_FIELD, "unknown field");
                 }
-                if (ov[fi].present)
+                if (seen & (1u << fi))
                     return fail(c, TY_REJ_DUPLICATE_FIELD, "field given twice");
+                seen |= 1u << fi;
                 if (ft->kind != RAW_NULL) {
                     TY_TRY(val_field(c, &sub->fields[fi], ft, &ov[fi]));
                     ov[fi].present = 1;
@@ -479,6 +495,7 @@ ty_err raw_validate(const raw_doc *d, uint64_t line, const ty_codec_limits *lim,
     }
     rec->schema = s;
 
+    uint32_t seen = 0; /* fields given, null included: a key twice is an error */
     for (uint32_t j = 1; j < root->end; j = d->tok[j].end) {
         const raw_tok *t = &d->tok[j];
         const char *key = d->text.data + t->key_off;
@@ -490,8 +507,9 @@ ty_err raw_validate(const raw_doc *d, uint64_t line, const ty_codec_limits *lim,
                 continue; /* extension field: allowed, not stored */
             return fail(&c, TY_REJ_UNKNOWN_FIELD, "unknown field for record type %s", s->name);
         }
-        if (rec->top[fi].present)
+        if (seen & (1u << fi))
             return fail(&c, TY_REJ_DUPLICATE_FIELD, "field given twice");
+        seen |= 1u << fi;
         if (t->kind == RAW_NULL)
             continue; /* null means absent */
         TY_TRY(val_field(&c, &s->fields[fi], t, &rec->top[fi]));

@@ -5,7 +5,7 @@
  * This table is the contract with platforms. Adding an optional field or an
  * enumeration code is a minor spec change; renaming, removing or tightening is
  * a major one. docs/exchange-spec.md embeds the tables `tianyan spec` prints
- * from here, and tests/cli/spec_doc.sh fails when the two disagree.
+ * from here, and tests/cli/t0120-spec-doc.sh fails when the two disagree.
  */
 #include <string.h>
 
@@ -419,6 +419,38 @@ static ty_err complaint_check(const ty_record *r, ty_reject *rej)
                          "a complaint must name at least one of sku, merchant_id, order_id");
 }
 
+/*
+ * An adverse-event report must agree with itself: an outcome that is serious by
+ * definition (Regulation (EC) No 1223/2009 art. 2(1)(p); the serious outcomes of
+ * FDA CAERS) makes the report serious. (A suspect product is not required: an
+ * extract such as the CAERS cosmetics file may list only the cosmetic products of a
+ * report whose suspect product is of another kind.)
+ */
+static ty_err adverse_event_check(const ty_record *r, ty_reject *rej)
+{
+    static const char *const serious_outcomes[] = {
+        "hospitalisation",  "intervention_required", "disability",
+        "life_threatening", "congenital_anomaly",    "death",
+        "other_serious",
+    };
+    int fs = ty_schema_field(r->schema, "seriousness", 11);
+    int fo = ty_schema_field(r->schema, "outcomes", 8);
+    size_t n;
+    const char *sev = ty_value_str(r, &r->top[fs], &n);
+    if (n == 7 && memcmp(sev, "serious", 7) == 0)
+        return TY_OK;
+    const ty_value *ov = &r->top[fo];
+    for (uint32_t k = 0; ov->present && k < ov->count; k++) {
+        const char *o = ty_value_str(r, &r->pool[ov->first + k], &n);
+        for (size_t j = 0; j < N_(serious_outcomes); j++)
+            if (strlen(serious_outcomes[j]) == n && memcmp(serious_outcomes[j], o, n) == 0)
+                return ty_reject_set(rej, r->line, TY_REJ_RULE, "seriousness",
+                                     "must be serious when the outcomes include %s",
+                                     serious_outcomes[j]);
+    }
+    return TY_OK;
+}
+
 static const ty_schema schemas[TY_REC_TYPE_MAX] = {
     {"users_online", TY_REC_USERS_ONLINE, "在线用户数", "users online", users_online_f,
      N_(users_online_f), "A sample of how many users are online.", NULL},
@@ -434,7 +466,7 @@ static const ty_schema schemas[TY_REC_TYPE_MAX] = {
     {"complaint", TY_REC_COMPLAINT, "投诉", "complaint", complaint_f, N_(complaint_f),
      "A consumer complaint received by the platform.", complaint_check},
     {"adverse_event", TY_REC_ADVERSE_EVENT, "不良反应报告", "adverse-event report", adverse_event_f,
-     N_(adverse_event_f), "A report of a harmful reaction to a product.", NULL},
+     N_(adverse_event_f), "A report of a harmful reaction to a product.", adverse_event_check},
 };
 
 /* ---------------------------------------------------------------- look-ups */

@@ -57,7 +57,7 @@ static ty_err step_done(sqlite3_stmt *s)
  * hold events that were never committed. */
 static ty_err reload_index(ty_store *st)
 {
-    dedup_clear(&st->dedup);
+    ty_hashidx_clear(&st->dedup);
     st->max_seq = 0;
     st->snap_seq = -1; /* the next close writes a fresh snapshot */
     return store_catch_up(st);
@@ -145,13 +145,28 @@ ty_err ty_store_add_reject(ty_store *st, int64_t batch, const ty_reject *rej)
     return step_done(s);
 }
 
-/* Pseudonym of a buyer id: "h1:" + hex(BLAKE2b-128 keyed with the store secret). */
+typedef struct buyer_ctx {
+    const ty_store *st;
+    int64_t platform;
+} buyer_ctx;
+
+/*
+ * Pseudonym of a buyer id: "h1:" + hex(BLAKE2b-128 keyed with the store secret)
+ * of the platform and the id. The platform is part of the input because each
+ * platform chooses its own ids: the same string on two platforms is two people,
+ * and must not look like one.
+ */
 static ty_err buyer_hash(void *ctx, const char *id, size_t n, char out[80])
 {
-    const ty_store *st = ctx;
-    unsigned char h[16];
-    if (crypto_generichash(h, sizeof h, (const unsigned char *)id, n, st->secret,
-                           sizeof st->secret) != 0)
+    const buyer_ctx *b = ctx;
+    unsigned char h[16], p[8];
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)((uint64_t)b->platform >> (8 * i));
+    crypto_generichash_state hs;
+    if (crypto_generichash_init(&hs, b->st->secret, sizeof b->st->secret, sizeof h) != 0 ||
+        crypto_generichash_update(&hs, p, sizeof p) != 0 ||
+        crypto_generichash_update(&hs, (const unsigned char *)id, n) != 0 ||
+        crypto_generichash_final(&hs, h, sizeof h) != 0)
         return TY_ECRYPTO;
     memcpy(out, "h1:", 3);
     sodium_bin2hex(out + 3, 80 - 3, h, sizeof h);
@@ -253,7 +268,8 @@ ty_err ty_store_prepare_row(const ty_store *st, int64_t platform, const ty_recor
         TY_TRY(row_field(row, TY_ROW_P2, r, field_of(r, "country"), arena));
     }
     row->off[TY_ROW_BODY] = (uint32_t)arena->len;
-    TY_TRY(ty_record_to_json(r, buyer_hash, (void *)st, arena));
+    buyer_ctx bc = {st, platform};
+    TY_TRY(ty_record_to_json(r, buyer_hash, &bc, arena));
     row->has[TY_ROW_BODY] = 1;
     row->len[TY_ROW_BODY] = (uint32_t)(arena->len - row->off[TY_ROW_BODY]);
     return TY_OK;
@@ -303,7 +319,7 @@ ty_err ty_store_add_row(ty_store *st, int64_t platform, int64_t batch, const ty_
     size_t idn = row->len[TY_ROW_RID];
     uint64_t pos = UINT64_MAX;
     int64_t cand;
-    while (dedup_next(&st->dedup, row->key_hash, &pos, &cand)) {
+    while (ty_hashidx_next(&st->dedup, row->key_hash, &pos, &cand)) {
         int same;
         TY_TRY(same_event(st, cand, platform, row->type, id, idn, &same));
         if (same) {
@@ -329,7 +345,7 @@ ty_err ty_store_add_row(ty_store *st, int64_t platform, int64_t batch, const ty_
     TY_TRY(step_done(s));
     if (row->type == TY_REC_PRODUCT || row->type == TY_REC_MERCHANT)
         TY_TRY(project(st, platform, row, arena, seq));
-    TY_TRY(dedup_insert(&st->dedup, row->key_hash, seq));
+    TY_TRY(ty_hashidx_insert(&st->dedup, row->key_hash, seq));
     st->max_seq = seq;
     return TY_OK;
 }

@@ -52,7 +52,7 @@ static int read_all(int fd, void *p, size_t n)
     return 1;
 }
 
-ty_err snapshot_write(const dedup_index *x, const char *path,
+ty_err snapshot_write(const ty_hashidx *x, const char *path,
                       const unsigned char id[SNAPSHOT_ID_BYTES], int64_t max_seq)
 {
     char tmp[4200];
@@ -69,7 +69,7 @@ ty_err snapshot_write(const dedup_index *x, const char *path,
     crypto_generichash_state hs;
     crypto_generichash_init(&hs, NULL, 0, 32);
     int ok = write_all(fd, &h, sizeof h, &hs);
-    dedup_slot *run = malloc(sizeof(dedup_slot) * RUN);
+    ty_hashidx_slot *run = malloc(sizeof(ty_hashidx_slot) * RUN);
     size_t n = 0;
     ok = ok && run;
     for (uint64_t i = 0; ok && i <= x->mask; i++) {
@@ -103,7 +103,7 @@ ty_err snapshot_write(const dedup_index *x, const char *path,
     return TY_OK;
 }
 
-ty_err snapshot_read(dedup_index *x, const char *path, const unsigned char id[SNAPSHOT_ID_BYTES],
+ty_err snapshot_read(ty_hashidx *x, const char *path, const unsigned char id[SNAPSHOT_ID_BYTES],
                      int64_t db_max_seq, int64_t *max_seq)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -113,7 +113,7 @@ ty_err snapshot_read(dedup_index *x, const char *path, const unsigned char id[SN
     ty_err e = TY_EPARSE;
     crypto_generichash_state hs;
     crypto_generichash_init(&hs, NULL, 0, 32);
-    dedup_slot *run = malloc(sizeof(dedup_slot) * RUN);
+    ty_hashidx_slot *run = malloc(sizeof(ty_hashidx_slot) * RUN);
     uint64_t hashes[RUN];
     int64_t seqs[RUN];
     if (!run || !read_all(fd, &h, sizeof h) || memcmp(h.magic, MAGIC, 8) != 0 ||
@@ -132,7 +132,7 @@ ty_err snapshot_read(dedup_index *x, const char *path, const unsigned char id[SN
             hashes[i] = run[i].hash;
             seqs[i] = run[i].seq;
         }
-        if ((e = dedup_insert_many(x, hashes, seqs, n)) != TY_OK)
+        if ((e = ty_hashidx_insert_many(x, hashes, seqs, n)) != TY_OK)
             goto done;
         e = TY_EPARSE;
         left -= n;
@@ -148,6 +148,6 @@ done:
     free(run);
     close(fd);
     if (e != TY_OK)
-        dedup_clear(x);
+        ty_hashidx_clear(x);
     return e;
 }

@@ -16,18 +16,18 @@
 
 #include <stdint.h>
 
-#include "dedup.h"
+#include "tianyan/hashidx.h"
 
 #define SNAPSHOT_ID_BYTES 16
 
 /* Writes every entry of x, which covers events up to max_seq. */
-ty_err snapshot_write(const dedup_index *x, const char *path,
+ty_err snapshot_write(const ty_hashidx *x, const char *path,
                       const unsigned char id[SNAPSHOT_ID_BYTES], int64_t max_seq);
 
 /* Loads a snapshot into the empty index x. TY_ENOENT when there is none;
  * TY_EPARSE when it is damaged, of another store, or newer than db_max_seq (x is
  * then left empty). On success *max_seq is the highest seq it covers. */
-ty_err snapshot_read(dedup_index *x, const char *path, const unsigned char id[SNAPSHOT_ID_BYTES],
+ty_err snapshot_read(ty_hashidx *x, const char *path, const unsigned char id[SNAPSHOT_ID_BYTES],
                      int64_t db_max_seq, int64_t *max_seq);
 
 #endif

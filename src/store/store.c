@@ -9,7 +9,7 @@
  *    is what makes "accepted" mean "on disk" (NORMAL could lose the last
  *    commits on power failure).
  *  - No secondary index on events: uniqueness is checked against the
- *    in-memory index (dedup.h), so each insert is an append at the end of the
+ *    in-memory index (hashidx.h), so each insert is an append at the end of the
  *    table's B-tree, whatever the ids look like.
  */
 #include <errno.h>
@@ -243,7 +243,7 @@ static int index_agrees(ty_store *st, int64_t upto)
             uint64_t h = (uint64_t)sqlite3_column_int64(s, 0), pos = UINT64_MAX;
             int64_t cand;
             int found = 0;
-            while (!found && dedup_next(&st->dedup, h, &pos, &cand))
+            while (!found && ty_hashidx_next(&st->dedup, h, &pos, &cand))
                 found = cand == seq;
             ok = found;
         } /* a missing row (deleted by retention) proves nothing either way */
@@ -264,7 +264,7 @@ static ty_err load_index(ty_store *st, int64_t db_max)
         st->snap_seq = snap_max;
         st->loaded_snap = snap_max;
     } else {
-        dedup_clear(&st->dedup);
+        ty_hashidx_clear(&st->dedup);
         st->max_seq = 0;
         st->snap_seq = -1;
     }
@@ -288,13 +288,13 @@ ty_err store_catch_up(ty_store *st)
         if (seq[n] > st->max_seq)
             st->max_seq = seq[n];
         if (++n == RUN) {
-            if ((e = dedup_insert_many(&st->dedup, hash, seq, n)) != TY_OK)
+            if ((e = ty_hashidx_insert_many(&st->dedup, hash, seq, n)) != TY_OK)
                 break;
             n = 0;
         }
     }
     if (e == TY_OK && n)
-        e = dedup_insert_many(&st->dedup, hash, seq, n);
+        e = ty_hashidx_insert_many(&st->dedup, hash, seq, n);
     sqlite3_reset(s);
     if (e != TY_OK)
         return e;
@@ -382,7 +382,7 @@ ty_err ty_store_open(ty_store **out, const ty_store_opts *o, char *err, size_t e
     /* seq runs 1..max without gaps that matter here: max(seq) sizes the index
      * in O(log n), where count(*) would read the whole table */
     if ((e = query_int(st->db, "SELECT coalesce(max(seq), 0) FROM events", &n)) != TY_OK ||
-        (e = dedup_init(&st->dedup, (uint64_t)n + (uint64_t)n / 4)) != TY_OK ||
+        (e = ty_hashidx_init(&st->dedup, (uint64_t)n + (uint64_t)n / 4)) != TY_OK ||
         (e = load_index(st, n)) != TY_OK) {
         snprintf(err, errn, "cannot load the event index: %s", sqlite3_errmsg(st->db));
         goto fail;
@@ -397,7 +397,7 @@ fail:
 void ty_store_index_info(ty_store *st, ty_index_info *info)
 {
     info->entries = st->dedup.count;
-    info->bytes = dedup_bytes(&st->dedup);
+    info->bytes = ty_hashidx_bytes(&st->dedup);
     info->from_snapshot = st->loaded_snap > 0;
     info->snapshot_seq = st->loaded_snap;
 }
@@ -432,7 +432,7 @@ void ty_store_close(ty_store **pst)
         sqlite3_finalize(st->st[i]);
     if (st->db)
         sqlite3_close_v2(st->db);
-    dedup_free(&st->dedup);
+    ty_hashidx_free(&st->dedup);
     ty_buf_free(&st->body);
     sodium_memzero(st->secret, sizeof st->secret);
     free(st);
@@ -464,4 +464,45 @@ ty_err ty_store_platform(ty_store *st, const char *code, int create, int64_t *id
         *id = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     return rc == SQLITE_ROW ? TY_OK : rc == SQLITE_DONE ? TY_ENOENT : store_err(rc);
+}
+
+ty_err ty_store_platform_add(ty_store *st, const char *code, const char *name, int64_t *id,
+                             int *created)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(
+        st->db, "INSERT OR IGNORE INTO platforms(code, name, created) VALUES(?, ?, ?)", -1, &s,
+        NULL);
+    if (rc != SQLITE_OK)
+        return store_err(rc);
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    if (name)
+        sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)time(NULL) * 1000);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return store_err(rc);
+    *created = sqlite3_changes(st->db) > 0;
+    return ty_store_platform(st, code, 0, id);
+}
+
+ty_err ty_store_platforms(ty_store *st, ty_err (*fn)(void *ctx, const ty_platform_row *p),
+                          void *ctx)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT id, code, name FROM platforms ORDER BY code", -1,
+                                &s, NULL);
+    if (rc != SQLITE_OK)
+        return store_err(rc);
+    ty_err e = TY_OK;
+    while (e == TY_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ty_platform_row p = {sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+                             (const char *)sqlite3_column_text(s, 2)};
+        e = fn(ctx, &p);
+    }
+    sqlite3_finalize(s);
+    if (e != TY_OK)
+        return e;
+    return rc == SQLITE_DONE ? TY_OK : store_err(rc);
 }

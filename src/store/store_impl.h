@@ -5,7 +5,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "dedup.h"
+#include "tianyan/hashidx.h"
 #include "tianyan/buf.h"
 #include "tianyan/store.h"
 
@@ -28,7 +28,7 @@ struct ty_store {
     sqlite3 *db;
     sqlite3_stmt *st[ST__COUNT];
     int in_txn;
-    dedup_index dedup;
+    ty_hashidx dedup;
     int64_t max_seq;            /* highest event seq in the index */
     int64_t snap_seq;           /* max_seq of the snapshot file loaded or written; -1 if none */
     unsigned char store_id[16]; /* random id of this store (meta), ties snapshots to it */

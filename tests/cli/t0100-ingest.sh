@@ -20,6 +20,18 @@ this is not JSON
 {$T,"type":"users_online","id":"u-1","online":1532}
 JSON
 
+# platforms must be registered: a misspelt code is refused, not filed as a new platform
+"$TIANYAN" ingest --db s.db --platform shop-a feed.jsonl > out0.txt 2> err0.txt
+expect_status "unregistered platform" $? 1
+expect_contains "unregistered platform message" err0.txt 'unknown platform "shop-a"; register it with `tianyan platform --db s.db add shop-a`'
+expect_eq "nothing stored for it" "$(sql s.db 'SELECT count(*) FROM events')" 0
+"$TIANYAN" platform --db s.db add shop-a --name "Shop A 海外购" > reg.txt 2>&1
+expect_status "platform add" $? 0
+expect_contains "platform add message" reg.txt "registered platform shop-a"
+"$TIANYAN" platform --db s.db add shop-a > reg2.txt 2>&1
+expect_contains "platform add twice" reg2.txt "already registered: platform shop-a"
+"$TIANYAN" platform --db s.db add Shop_A > /dev/null 2> reg3.txt
+expect_status "bad platform code" $? 2
 "$TIANYAN" ingest --db s.db --platform shop-a feed.jsonl > out1.txt 2> err1.txt
 expect_status "first ingest" $? 3
 expect_contains "report" out1.txt "feed.jsonl: 11 lines, accepted 7, duplicate 1, rejected 3"
@@ -40,7 +52,7 @@ expect_contains "re-send" out2.txt "accepted 0, duplicate 8, rejected 3"
 expect_eq "still 7 events" "$(sql s.db 'SELECT count(*) FROM events')" 7
 
 # Another platform may use the same ids: its events are its own.
-"$TIANYAN" ingest --db s.db --platform shop-b feed.jsonl > out3.txt 2>&1
+"$TIANYAN" ingest --db s.db --platform shop-b --create-platform feed.jsonl > out3.txt 2>&1
 expect_contains "other platform" out3.txt "accepted 7, duplicate 1, rejected 3"
 
 # JSON report
@@ -75,6 +87,10 @@ expect_status "unknown format" $? 2
 "$TIANYAN" ingest --db s.db --platform shop-a no-such-file.jsonl > /dev/null 2> missing.txt
 expect_status "missing file" $? 1
 expect_contains "missing file message" missing.txt "no-such-file.jsonl: not found"
+
+"$TIANYAN" platform --db s.db list > list.txt
+expect_contains "platform list" list.txt "shop-a                           Shop A 海外购"
+expect_contains "platform list b" list.txt "shop-b"
 
 # stats: per platform, type and day (China time)
 "$TIANYAN" stats --db s.db > stats.txt

@@ -134,7 +134,7 @@ check_good() {
 
 fails_before=$fails # set by lib.sh
 set -- ex/json-L*.jsonl ex/jsonl-L*.jsonl
-"$TIANYAN" ingest --db examples.db --platform doc-examples "$@" > good-json.txt 2>&1
+"$TIANYAN" ingest --db examples.db --platform doc-examples --create-platform "$@" > good-json.txt 2>&1
 expect_status "ingest json and jsonl examples" $? 0
 for f in ex/json-L*.jsonl; do
     [ -e "$f" ] && check_good good-json.txt "$f" 1
@@ -145,7 +145,7 @@ for f in ex/jsonl-L*.jsonl; do
 done
 
 set -- ex/csv-L*.txt
-"$TIANYAN" ingest --db examples.db --platform doc-examples --format csv "$@" > good-csv.txt 2>&1
+"$TIANYAN" ingest --db examples.db --platform doc-examples --create-platform --format csv "$@" > good-csv.txt 2>&1
 expect_status "ingest csv examples" $? 0
 for f in ex/csv-L*.txt; do
     [ -e "$f" ] && check_good good-csv.txt "$f" +
@@ -180,9 +180,9 @@ done
 for fmt in jsonl csv; do
     if [ $fmt = csv ]; then set -- ex/rejectcsv-L*.txt.input; else set -- ex/reject-L*.txt.input; fi
     [ -e "$1" ] || continue
-    "$TIANYAN" ingest --db rejects.db --platform doc-rejects --format $fmt --max-errors 1000 "$@" >> rejects-report.txt 2>&1
+    "$TIANYAN" ingest --db rejects.db --platform doc-rejects --create-platform --format $fmt --max-errors 1000 "$@" >> rejects-report.txt 2>&1
     expect_status "ingest the wrong $fmt examples" $? 3
-    "$TIANYAN" ingest --db rejects.db --platform doc-rejects --format $fmt --max-errors 1000 --json "$@" >> rejects-report.json 2>&1
+    "$TIANYAN" ingest --db rejects.db --platform doc-rejects --create-platform --format $fmt --max-errors 1000 --json "$@" >> rejects-report.json 2>&1
 done
 # the text report: "FILE: N lines, accepted ..." then "  line ..." for each reject
 awk '/^ex\/[^ ]*: [0-9]+ lines, / { cur = substr($0, 1, index($0, ": ") - 1); print > (cur ".counts"); next }

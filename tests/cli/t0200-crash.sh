@@ -32,7 +32,7 @@ trials=25
 t=1
 while [ $t -le $trials ]; do
     rm -f crash.db crash.db-wal crash.db-shm crash.db.key
-    "$TIANYAN" ingest --db crash.db --platform p --batch 2000 --progress feed.jsonl > run.txt 2>&1 &
+    "$TIANYAN" ingest --db crash.db --platform p --create-platform --batch 2000 --progress feed.jsonl > run.txt 2>&1 &
     pid=$!
     # up to 0.8 s (a full run takes about that long): before the store exists, between commits, inside a commit
     ms=$(( $(rand) % 800 ))
@@ -53,7 +53,7 @@ while [ $t -le $trials ]; do
     if [ "$acked" -le "$stored" ]; then ok; else bad "trial $t: acknowledged $acked > stored $stored"; fi
     echo "trial $t: killed after $ms ms: $stored stored, $acked acknowledged"
 
-    "$TIANYAN" ingest --db crash.db --platform p --batch 2000 feed.jsonl > final.txt 2>&1
+    "$TIANYAN" ingest --db crash.db --platform p --create-platform --batch 2000 feed.jsonl > final.txt 2>&1
     expect_status "trial $t: completing run" $? 3
     expect_eq "trial $t: exactly once" "$(sqlite3 crash.db 'SELECT count(*) || "/" || count(DISTINCT rid) FROM events')" "$distinct/$distinct"
     acc=$(sed -n 's/.*accepted \([0-9]*\), duplicate \([0-9]*\),.*/\1 \2/p' final.txt)

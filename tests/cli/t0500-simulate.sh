@@ -23,7 +23,7 @@ expect_eq "no temporary files left" "$(ls a | grep -c '\.tmp')" 0
 
 # every line is valid exchange-spec JSON Lines: all accepted, none rejected
 for p in haitun xiangyun; do
-    "$TIANYAN" ingest --db s.db --platform "$p" "a/$p.jsonl" >"ing-$p.txt" 2>&1
+    "$TIANYAN" ingest --db s.db --platform "$p" --create-platform "a/$p.jsonl" >"ing-$p.txt" 2>&1
     expect_status "ingest $p" $? 0
     lines=$(wc -l <"a/$p.jsonl" | tr -d ' ')
     expect_contains "ingest $p accepted all" "ing-$p.txt" "accepted $lines, duplicate 0, rejected 0"

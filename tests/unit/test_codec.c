@@ -171,6 +171,21 @@ static const bad_case bad[] = {
      TY_REJ_UNKNOWN_FIELD, "line 1: field \"starz\": unknown field for record type review"},
     {HDR "\"type\":\"review\",\"id\":\"r\",\"sku\":\"s\",\"stars\":5,\"stars\":4}",
      TY_REJ_DUPLICATE_FIELD, "line 1: field \"stars\": field given twice"},
+    {HDR "\"type\":\"review\",\"id\":\"r\",\"sku\":null,\"sku\":\"s\",\"stars\":5}",
+     TY_REJ_DUPLICATE_FIELD, "line 1: field \"sku\": field given twice"},
+    {HDR "\"type\":\"order\",\"id\":\"o\",\"merchant_id\":\"M\",\"items\":[{\"sku\":\"s\","
+         "\"batch\":null,\"batch\":\"b\",\"quantity\":1,\"unit_price\":1}],\"currency\":\"CNY\"}",
+     TY_REJ_DUPLICATE_FIELD, "line 1: field \"items[0].batch\": field given twice"},
+    {HDR "\"type\":\"review\",\"id\":\"   \",\"sku\":\"s\",\"stars\":5}", TY_REJ_RANGE,
+     "line 1: field \"id\": must not be blank"},
+    {HDR "\"type\":\"complaint\",\"id\":\"c\",\"sku\":\"s\",\"category\":\"quality\",\"channel\":"
+         "\"app\",\"text\":\" \\n \"}",
+     TY_REJ_RANGE, "line 1: field \"text\": must not be blank"},
+    {HDR
+     "\"type\":\"adverse_event\",\"id\":\"a\",\"products\":[{\"name\":\"n\"}],\"reactions\":["
+     "\"Rash\"],\"seriousness\":\"non_serious\",\"outcomes\":[\"recovered\",\"hospitalisation\"]}",
+     TY_REJ_RULE,
+     "line 1: field \"seriousness\": must be serious when the outcomes include hospitalisation"},
     {HDR "\"type\":\"review\",\"id\":\"\",\"sku\":\"s\",\"stars\":5}", TY_REJ_RANGE,
      "line 1: field \"id\": must not be empty"},
     {HDR "\"type\":\"review\",\"id\":\"a\\u0007b\",\"sku\":\"s\",\"stars\":5}", TY_REJ_FORMAT,
@@ -390,6 +405,18 @@ static void test_csv(void)
     CHECK_STR(r.rej[3], "line 6: field \"stars\": expected an integer, got \"five\"");
     CHECK_STR(r.rej[4], "line 7: field \"sku\": invalid UTF-8 byte sequence (text must be UTF-8)");
     CHECK_CONTAINS(r.rec[0], "\"id\":\"r5\"");
+
+    /* rows of one order that are not consecutive would make a second order with the
+     * same id (stored as a duplicate, its lines lost): refused instead */
+    const char *split = "type,id,time,spec_version,merchant_id,currency,sku,quantity,unit_price\n"
+                        "order,o1,2026-03-01T20:15:00+08:00,1.0,M1,CNY,S1,1,100\n"
+                        "order,o2,2026-03-01T20:16:00+08:00,1.0,M1,CNY,S1,1,100\n"
+                        "order,o1,2026-03-01T20:15:00+08:00,1.0,M1,CNY,S2,1,200\n";
+    decode(TY_FMT_CSV, split, 0, 0, &r);
+    CHECK_INT(r.nrec, 2);
+    CHECK_INT(r.nrej, 1);
+    CHECK_STR(r.rej[0], "line 4: field \"id\": this order already ended (its rows start at line "
+                        "2); the rows of one order must be consecutive");
 
     decode(TY_FMT_CSV, "id,time\nx,y\n", 0, 0, &r);
     CHECK_INT(r.nrej, 2);

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "store/dedup.h"
+#include "tianyan/hashidx.h"
 #include "tianyan/codec.h"
 #include "tianyan/store.h"
 
@@ -208,6 +208,12 @@ static void test_pseudonyms_and_versions(void)
                                  &n),
               TY_OK);
     CHECK_INT(n, 2);
+    /* the same buyer string on another platform is someone else: another pseudonym */
+    add_jsonl(st, "p2", REVIEW("r1"), 1);
+    CHECK_INT(ty_store_query_int(
+                  st, "SELECT count(DISTINCT json_extract(body, '$.buyer')) FROM events", &n),
+              TY_OK);
+    CHECK_INT(n, 2);
 
     /* product versions: all kept; the current one is the latest by event time */
     const char *v1 = "{\"spec_version\":\"1.0\",\"type\":\"product\",\"id\":\"pv1\",\"time\":"
@@ -358,17 +364,17 @@ static void test_snapshot(void)
     ty_store_close(&c2);
 }
 
-static void test_dedup_index(void)
+static void test_ty_hashidx(void)
 {
-    dedup_index x;
-    CHECK_INT(dedup_init(&x, 0), TY_OK);
+    ty_hashidx x;
+    CHECK_INT(ty_hashidx_init(&x, 0), TY_OK);
     /* colliding hashes (and hash 0) keep every candidate */
     for (int64_t i = 1; i <= 5000; i++)
-        CHECK_INT(dedup_insert(&x, (uint64_t)(i % 7), i), TY_OK);
+        CHECK_INT(ty_hashidx_insert(&x, (uint64_t)(i % 7), i), TY_OK);
     for (uint64_t h = 0; h < 7; h++) {
         uint64_t pos = UINT64_MAX;
         int64_t seq, found = 0, sum = 0;
-        while (dedup_next(&x, h, &pos, &seq)) {
+        while (ty_hashidx_next(&x, h, &pos, &seq)) {
             found++;
             sum += seq;
             CHECK(h == 0 || seq % 7 == (int64_t)h || (h == 1 && seq % 7 == 0));
@@ -380,8 +386,8 @@ static void test_dedup_index(void)
         (void)sum;
     }
     CHECK(x.count == 5000);
-    CHECK(dedup_bytes(&x) >= 5000 * sizeof(dedup_slot) * 10 / 7);
-    dedup_free(&x);
+    CHECK(ty_hashidx_bytes(&x) >= 5000 * sizeof(ty_hashidx_slot) * 10 / 7);
+    ty_hashidx_free(&x);
 }
 
 int main(void)
@@ -393,7 +399,7 @@ int main(void)
     test_exactly_once();
     test_pseudonyms_and_versions();
     test_snapshot();
-    test_dedup_index();
+    test_ty_hashidx();
     int rc = check_done("test_store");
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -1,5 +1,5 @@
-/* dedup.c - the event-key hash index (see dedup.h). */
-#include "dedup.h"
+/* hashidx.c - 64-bit hash multimap (see hashidx.h). */
+#include "tianyan/hashidx.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +10,9 @@
  * huge pages requested: lookups land at random places in hundreds of MiB, and
  * with 4 KiB pages nearly every one also missed the TLB.
  */
-static dedup_slot *table_alloc(uint64_t cap)
+static ty_hashidx_slot *table_alloc(uint64_t cap)
 {
-    size_t bytes = (size_t)cap * sizeof(dedup_slot);
+    size_t bytes = (size_t)cap * sizeof(ty_hashidx_slot);
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
@@ -23,10 +23,10 @@ static dedup_slot *table_alloc(uint64_t cap)
     return p;
 }
 
-static void table_free(dedup_slot *t, uint64_t cap)
+static void table_free(ty_hashidx_slot *t, uint64_t cap)
 {
     if (t)
-        munmap(t, (size_t)cap * sizeof(dedup_slot));
+        munmap(t, (size_t)cap * sizeof(ty_hashidx_slot));
 }
 
 static uint64_t fix(uint64_t h)
@@ -34,7 +34,7 @@ static uint64_t fix(uint64_t h)
     return h ? h : 1;
 }
 
-ty_err dedup_init(dedup_index *x, uint64_t expected)
+ty_err ty_hashidx_init(ty_hashidx *x, uint64_t expected)
 {
     uint64_t cap = 1024;
     while (cap * 7 / 10 < expected)
@@ -47,7 +47,7 @@ ty_err dedup_init(dedup_index *x, uint64_t expected)
     return TY_OK;
 }
 
-void dedup_free(dedup_index *x)
+void ty_hashidx_free(ty_hashidx *x)
 {
     table_free(x->slot, x->slot ? x->mask + 1 : 0);
     x->slot = NULL;
@@ -55,13 +55,13 @@ void dedup_free(dedup_index *x)
     x->count = 0;
 }
 
-void dedup_clear(dedup_index *x)
+void ty_hashidx_clear(ty_hashidx *x)
 {
     memset(x->slot, 0, (x->mask + 1) * sizeof *x->slot);
     x->count = 0;
 }
 
-static void place(dedup_slot *slot, uint64_t mask, uint64_t hash, int64_t seq)
+static void place(ty_hashidx_slot *slot, uint64_t mask, uint64_t hash, int64_t seq)
 {
     uint64_t i = hash & mask;
     while (slot[i].hash)
@@ -70,10 +70,10 @@ static void place(dedup_slot *slot, uint64_t mask, uint64_t hash, int64_t seq)
     slot[i].seq = seq;
 }
 
-static ty_err grow(dedup_index *x)
+static ty_err grow(ty_hashidx *x)
 {
     uint64_t cap = (x->mask + 1) * 2;
-    dedup_slot *s = table_alloc(cap);
+    ty_hashidx_slot *s = table_alloc(cap);
     if (!s)
         return TY_ENOMEM;
     for (uint64_t i = 0; i <= x->mask; i++)
@@ -85,7 +85,7 @@ static ty_err grow(dedup_index *x)
     return TY_OK;
 }
 
-ty_err dedup_insert(dedup_index *x, uint64_t hash, int64_t seq)
+ty_err ty_hashidx_insert(ty_hashidx *x, uint64_t hash, int64_t seq)
 {
     if ((x->count + 1) * 10 > (x->mask + 1) * 7)
         TY_TRY(grow(x));
@@ -94,7 +94,7 @@ ty_err dedup_insert(dedup_index *x, uint64_t hash, int64_t seq)
     return TY_OK;
 }
 
-ty_err dedup_insert_many(dedup_index *x, const uint64_t *hash, const int64_t *seq, size_t n)
+ty_err ty_hashidx_insert_many(ty_hashidx *x, const uint64_t *hash, const int64_t *seq, size_t n)
 {
     enum { AHEAD = 16 };
     if ((x->count + n) * 10 > (x->mask + 1) * 7) {
@@ -112,7 +112,7 @@ ty_err dedup_insert_many(dedup_index *x, const uint64_t *hash, const int64_t *se
     return TY_OK;
 }
 
-int dedup_next(const dedup_index *x, uint64_t hash, uint64_t *pos, int64_t *seq)
+int ty_hashidx_next(const ty_hashidx *x, uint64_t hash, uint64_t *pos, int64_t *seq)
 {
     hash = fix(hash);
     uint64_t i = *pos == UINT64_MAX ? (hash & x->mask) : ((*pos + 1) & x->mask);
@@ -127,7 +127,7 @@ int dedup_next(const dedup_index *x, uint64_t hash, uint64_t *pos, int64_t *seq)
     return 0;
 }
 
-size_t dedup_bytes(const dedup_index *x)
+size_t ty_hashidx_bytes(const ty_hashidx *x)
 {
-    return (size_t)(x->mask + 1) * sizeof(dedup_slot);
+    return (size_t)(x->mask + 1) * sizeof(ty_hashidx_slot);
 }
