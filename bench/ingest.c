@@ -174,21 +174,19 @@ static double floor_insert(floor_db *f, const char *path, uint64_t n)
     return t;
 }
 
+/* The writer runs for the whole benchmark, as it does in a server; each
+ * measured ingest is one submission through it, timed until it is durable. */
+static ty_writer *writer;
+static int64_t bench_platform;
+
 static int ours_ingest(ty_store *st, const char *path, ty_ingest_report *rep, double *secs)
 {
     ty_ingest_opts o = {0};
-    ty_writer *w;
-    if (ty_store_platform(st, "bench", 1, &o.sub.platform) != TY_OK)
-        return -1;
+    o.sub.platform = bench_platform;
     o.sub.source = path;
     o.format = TY_FMT_JSONL;
     double t0 = now_s();
-    ty_err e = ty_writer_start(&w, st, &(ty_writer_opts){BATCH, 0, 0});
-    if (e == TY_OK)
-        e = ty_ingest_path(w, &o, path, rep);
-    ty_err we = ty_writer_stop(&w);
-    if (e == TY_OK)
-        e = we;
+    ty_err e = ty_ingest_path(writer, &o, path, rep);
     *secs = now_s() - t0;
     if (e != TY_OK) {
         fprintf(stderr, "ingest %s: %s (%s)\n", path, ty_err_message(e), ty_store_errmsg(st));
@@ -244,6 +242,73 @@ static int measure(const char *dir, const char *label, uint64_t n, ty_store *st,
         "%-18s %10llu events: ours %9.0f events/s  floor %9.0f rows/s  ratio %.2f  (rss %ld MiB)\n",
         label, (unsigned long long)n, a, b, a / b, rss_mib());
     fflush(stdout);
+    return 0;
+}
+
+/* Diagnostic: the writer's half alone. Rows are decoded and prepared first
+ * (untimed), then inserted with the exactly-once check and committed every
+ * BATCH rows, on one thread. Compared with the floor it shows what the
+ * duplicate index and bookkeeping cost; compared with "ours" it shows how much
+ * of the decoding the pipeline hides. */
+typedef struct prep_ctx {
+    ty_store *st;
+    ty_buf arena;
+    ty_event_row *rows;
+    size_t n, cap;
+} prep_ctx;
+
+static ty_err prep_rec(void *ctx, const ty_record *r)
+{
+    prep_ctx *p = ctx;
+    if (p->n == p->cap)
+        return TY_ELIMIT;
+    return ty_store_prepare_row(p->st, bench_platform, r, &p->arena, &p->rows[p->n++]);
+}
+
+static int writer_only(const char *dir, uint64_t n, ty_store *st, uint64_t t0_ms)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/writer-only.jsonl", dir);
+    if (gen_events(path, n, t0_ms) != 0)
+        return -1;
+    prep_ctx p = {st, {0}, calloc(n, sizeof(ty_event_row)), 0, n};
+    ty_buf_init(&p.arena, (size_t)n * 1024);
+    ty_sink sink = {prep_rec, NULL, &p};
+    ty_decoder *d;
+    FILE *f = fopen(path, "r");
+    if (!p.rows || !f || ty_decoder_new(&d, TY_FMT_JSONL, NULL, &sink) != TY_OK)
+        return -1;
+    char buf[1 << 16];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+        ty_decoder_feed(d, buf, k);
+    ty_decoder_finish(d);
+    ty_decoder_free(&d);
+    fclose(f);
+    unlink(path);
+    /* the writer thread owns the store while it runs: stop it for this */
+    ty_writer_stop(&writer);
+    int64_t batch = 0;
+    double t0 = now_s();
+    int ok = 1;
+    for (size_t i = 0; i < p.n && ok; i++) {
+        if (i % BATCH == 0)
+            ok = ty_store_begin(st) == TY_OK &&
+                 ty_store_batch_open(st, bench_platform, "writer-only", &batch) == TY_OK;
+        int dup;
+        ok = ok &&
+             ty_store_add_row(st, bench_platform, batch, &p.rows[i], p.arena.data, &dup) == TY_OK &&
+             !dup;
+        if (ok && (i % BATCH == BATCH - 1 || i + 1 == p.n))
+            ok = ty_store_commit(st) == TY_OK;
+    }
+    double t = now_s() - t0;
+    free(p.rows);
+    ty_buf_free(&p.arena);
+    if (!ok || ty_writer_start(&writer, st, &(ty_writer_opts){BATCH, 0, 0}) != TY_OK)
+        return -1;
+    printf("%-18s %10llu events: writer half alone (prepared rows, one thread) %9.0f events/s\n",
+           "diagnostic", (unsigned long long)n, (double)n / t);
     return 0;
 }
 
@@ -323,24 +388,39 @@ int main(int argc, char **argv)
     floor_db fl;
     if (floor_open(&fl, floor_path) != 0)
         return 1;
+    if (ty_store_platform(st, "bench", 1, &bench_platform) != TY_OK ||
+        ty_writer_start(&writer, st, &(ty_writer_opts){BATCH, 0, 0}) != TY_OK)
+        return 1;
     int rc = measure(dir, "empty store", n, st, &fl, 1760000000000ULL);
+    if (rc == 0)
+        rc = writer_only(dir, n / 2, st, 1765000000000ULL);
     if (rc == 0 && pre) {
         /* the first run already added n events to each */
         if (preload(dir, pre > n ? pre - n : 0, st, &fl) != 0)
             return 1;
         char label[64];
         snprintf(label, sizeof label, "holding %llu", (unsigned long long)pre);
-        /* reopen so the duplicate index is rebuilt from disk, as after a restart */
+        /* reopen so the duplicate index is loaded from disk, as after a restart */
+        ty_writer_stop(&writer);
         ty_store_close(&st);
         double t0 = now_s();
         if (ty_store_open(&st, &so, err, sizeof err) != TY_OK) {
             fprintf(stderr, "open: %s\n", err);
             return 1;
         }
-        printf("reopen with %lld events: index rebuilt in %.2f s\n",
-               (long long)ty_store_event_count(st), now_s() - t0);
+        double open_s = now_s() - t0;
+        ty_index_info info;
+        ty_store_index_info(st, &info);
+        printf("reopen with %llu events: index loaded in %.2f s (%s, %.0f MiB)\n",
+               (unsigned long long)info.entries, open_s,
+               info.from_snapshot ? "from its snapshot" : "rebuilt from the table",
+               (double)info.bytes / 1048576.0);
+        if (ty_store_platform(st, "bench", 1, &bench_platform) != TY_OK ||
+            ty_writer_start(&writer, st, &(ty_writer_opts){BATCH, 0, 0}) != TY_OK)
+            return 1;
         rc = measure(dir, label, n, st, &fl, 1770000000000ULL);
     }
+    ty_writer_stop(&writer);
     ty_store_close(&st);
     floor_close(&fl);
     if (!keep) {

@@ -49,7 +49,9 @@ typedef struct ty_writer ty_writer;
 typedef struct ty_writer_opts {
     size_t commit_events; /* items per commit at most; 0 means 10000 */
     int commit_ms;        /* commit an idle group after this long; 0 means 20 */
-    size_t queue_chunks;  /* chunks (of up to 512 rows) queued before producers wait; 0 means 64 */
+    size_t queue_chunks;  /* chunks (of up to 512 rows, 256 KiB of text) queued before producers
+                             wait; 0 means 256 (at most ~64 MiB held). A deeper queue lets
+                             decoding run on while the writer waits for a commit's fsync. */
 } ty_writer_opts;
 
 /* Starts the writer thread. While it runs, the store must not be written by

@@ -350,7 +350,7 @@ ty_err ty_writer_start(ty_writer **out, ty_store *st, const ty_writer_opts *o)
     if (!w->o.commit_ms)
         w->o.commit_ms = 20;
     if (!w->o.queue_chunks)
-        w->o.queue_chunks = 64;
+        w->o.queue_chunks = 256;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv_items, NULL);
     pthread_cond_init(&w->cv_space, NULL);

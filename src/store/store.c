@@ -304,6 +304,15 @@ ty_err store_catch_up(ty_store *st)
     return TY_OK;
 }
 
+/* Entries to size the index for: room for a quarter more than the store holds,
+ * and never fewer than 700,000 (2^20 slots, 16 MiB) so that a new store does
+ * not rehash its way up while a first large feed arrives. */
+static uint64_t index_size(int64_t events)
+{
+    uint64_t want = (uint64_t)events + (uint64_t)events / 4;
+    return want < 700000 ? 700000 : want;
+}
+
 ty_err ty_store_open(ty_store **out, const ty_store_opts *o, char *err, size_t errn)
 {
     char dummy[8];
@@ -382,7 +391,7 @@ ty_err ty_store_open(ty_store **out, const ty_store_opts *o, char *err, size_t e
     /* seq runs 1..max without gaps that matter here: max(seq) sizes the index
      * in O(log n), where count(*) would read the whole table */
     if ((e = query_int(st->db, "SELECT coalesce(max(seq), 0) FROM events", &n)) != TY_OK ||
-        (e = ty_hashidx_init(&st->dedup, (uint64_t)n + (uint64_t)n / 4)) != TY_OK ||
+        (e = ty_hashidx_init(&st->dedup, index_size(n))) != TY_OK ||
         (e = load_index(st, n)) != TY_OK) {
         snprintf(err, errn, "cannot load the event index: %s", sqlite3_errmsg(st->db));
         goto fail;
