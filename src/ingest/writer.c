@@ -23,7 +23,7 @@
 #include "tianyan/ingest.h"
 
 #define CHUNK_ITEMS      512
-#define CHUNK_ARENA_SOFT (512 * 1024) /* push a chunk once its strings pass this */
+#define CHUNK_ARENA_SOFT (256 * 1024) /* push a chunk once its strings pass this */
 #define CHUNK_ARENA_MAX  (16 * 1024 * 1024)
 
 enum { ITEM_EVENT, ITEM_REJECT };
