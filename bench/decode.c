@@ -16,6 +16,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "tianyan/codec.h"
+#include "tianyan/process.h"
 #include "tianyan/timeutil.h"
 
 static double now_s(void)
@@ -100,6 +101,7 @@ static ty_err on_rej(void *ctx, const ty_reject *r)
 
 int main(int argc, char **argv)
 {
+    ty_process_init(); /* as the tianyan binary does; applies to both sides */
     size_t n = 500000;
     if (argc == 3 && strcmp(argv[1], "--events") == 0)
         n = strtoul(argv[2], NULL, 10);

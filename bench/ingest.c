@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "tianyan/ingest.h"
+#include "tianyan/process.h"
 #include "tianyan/timeutil.h"
 
 #define BATCH 10000
@@ -339,6 +340,7 @@ static int preload(const char *dir, uint64_t m, ty_store *st, floor_db *fl)
 
 int main(int argc, char **argv)
 {
+    ty_process_init(); /* as the tianyan binary does; applies to both sides */
     uint64_t n = 1000000, pre = 10000000;
     const char *dir = "bench-ingest.tmp";
     int keep = 0;

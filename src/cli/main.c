@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "tianyan/process.h"
 
 static const cli_cmd commands[] = {
     {"demo", "generate demo feeds, ingest them into a store and print a live summary",
@@ -127,6 +128,7 @@ int cli_int(const char *opt, const char *s, long long lo, long long hi, long lon
 
 int main(int argc, char **argv)
 {
+    ty_process_init();
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : CLI_OK;
