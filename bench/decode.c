@@ -6,6 +6,8 @@
  *   decode:  the JSON Lines decoder: parse, validate against exchange spec v1;
  *   canon:   decode plus canonical JSON output (what the store writes).
  *
+ * Best of three rounds for each.
+ *
  * usage: bench-decode [--events N]
  */
 #include <stdio.h>
@@ -16,7 +18,6 @@
 #include <yajl/yajl_parse.h>
 
 #include "tianyan/codec.h"
-#include "tianyan/process.h"
 #include "tianyan/timeutil.h"
 
 static double now_s(void)
@@ -101,7 +102,6 @@ static ty_err on_rej(void *ctx, const ty_reject *r)
 
 int main(int argc, char **argv)
 {
-    ty_process_init(); /* as the tianyan binary does; applies to both sides */
     size_t n = 500000;
     if (argc == 3 && strcmp(argv[1], "--events") == 0)
         n = strtoul(argv[2], NULL, 10);
@@ -125,48 +125,57 @@ int main(int argc, char **argv)
     }
     printf("bench/decode: %zu order events of ~%zu bytes, one core\n", n, bytes_per);
 
-    /* floor: yajl over each line, one handle reused */
-    double t0 = now_s();
-    yajl_handle h = yajl_alloc(&noops, NULL, NULL);
-    yajl_config(h, yajl_allow_multiple_values, 1);
-    const char *p = in.data, *end = in.data + in.len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        yajl_parse(h, (const unsigned char *)p, (size_t)(nl - p) + 1);
-        p = nl + 1;
-    }
-    yajl_free(h);
-    double floor_s = now_s() - t0;
-    double floor_rate = (double)n / floor_s;
-    printf("%-36s %10.0f events/s\n", "yajl parse only (floor)", floor_rate);
+    /* Three rounds, each measuring the floor then the two stages; the best
+     * rate of each is kept (the machine is shared: the best run is the one
+     * least disturbed). */
+    double best[3] = {0, 0, 0};
+    for (int round = 0; round < 3; round++) {
+        double t0 = now_s();
+        yajl_handle h = yajl_alloc(&noops, NULL, NULL);
+        yajl_config(h, yajl_allow_multiple_values, 1);
+        const char *p = in.data, *end = in.data + in.len;
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            yajl_parse(h, (const unsigned char *)p, (size_t)(nl - p) + 1);
+            p = nl + 1;
+        }
+        yajl_free(h);
+        double rate = (double)n / (now_s() - t0);
+        if (rate > best[0])
+            best[0] = rate;
 
-    for (int canon = 0; canon <= 1; canon++) {
-        counter c = {0, 0, canon, {0}};
-        ty_buf_init(&c.out, 1 << 20);
-        ty_sink sink = {on_rec, on_rej, &c};
-        ty_codec_limits lim;
-        ty_codec_limits_default(&lim);
-        lim.now_ms = 1790000000000LL + (int64_t)n * 37;
-        ty_decoder *d;
-        ty_decoder_new(&d, TY_FMT_JSONL, &lim, &sink);
-        t0 = now_s();
-        for (size_t off = 0; off < in.len; off += 1 << 16) {
-            size_t k = in.len - off < (1 << 16) ? in.len - off : (1 << 16);
-            ty_decoder_feed(d, in.data + off, k);
+        for (int canon = 0; canon <= 1; canon++) {
+            counter c = {0, 0, canon, {0}};
+            ty_buf_init(&c.out, 1 << 20);
+            ty_sink sink = {on_rec, on_rej, &c};
+            ty_codec_limits lim;
+            ty_codec_limits_default(&lim);
+            lim.now_ms = 1790000000000LL + (int64_t)n * 37;
+            ty_decoder *d;
+            ty_decoder_new(&d, TY_FMT_JSONL, &lim, &sink);
+            t0 = now_s();
+            for (size_t off = 0; off < in.len; off += 1 << 16) {
+                size_t k = in.len - off < (1 << 16) ? in.len - off : (1 << 16);
+                ty_decoder_feed(d, in.data + off, k);
+            }
+            ty_decoder_finish(d);
+            double s = now_s() - t0;
+            ty_decoder_free(&d);
+            ty_buf_free(&c.out);
+            if (c.ok != n || c.bad) {
+                fprintf(stderr, "decoded %llu, rejected %llu of %zu\n", (unsigned long long)c.ok,
+                        (unsigned long long)c.bad, n);
+                return 1;
+            }
+            if ((double)n / s > best[1 + canon])
+                best[1 + canon] = (double)n / s;
         }
-        ty_decoder_finish(d);
-        double s = now_s() - t0;
-        ty_decoder_free(&d);
-        ty_buf_free(&c.out);
-        if (c.ok != n || c.bad) {
-            fprintf(stderr, "decoded %llu, rejected %llu of %zu\n", (unsigned long long)c.ok,
-                    (unsigned long long)c.bad, n);
-            return 1;
-        }
-        printf("%-36s %10.0f events/s  (%.2f of floor)\n",
-               canon ? "decode + validate + canonical JSON" : "decode + validate", (double)n / s,
-               ((double)n / s) / floor_rate);
     }
+    printf("%-36s %10.0f events/s\n", "yajl parse only (floor)", best[0]);
+    printf("%-36s %10.0f events/s  (%.2f of floor)\n", "decode + validate", best[1],
+           best[1] / best[0]);
+    printf("%-36s %10.0f events/s  (%.2f of floor)\n", "decode + validate + canonical JSON",
+           best[2], best[2] / best[0]);
     ty_buf_free(&in);
     return 0;
 }

@@ -212,7 +212,7 @@ static int measure(const char *dir, const char *label, uint64_t n, ty_store *st,
                    uint64_t t0_ms)
 {
     char path[4096];
-    double ours = 0, flo = 0;
+    double ours = 0, flo = 0, slice_ratio[SLICES];
     uint64_t per = n / SLICES;
     for (int k = 0; k < SLICES; k++) {
         uint64_t m = k == SLICES - 1 ? n - per * (SLICES - 1) : per;
@@ -236,6 +236,7 @@ static int measure(const char *dir, const char *label, uint64_t n, ty_store *st,
         if (f < 0)
             return -1;
         flo += f;
+        slice_ratio[k] = f / s; /* ours/floor in events per second */
         unlink(path);
     }
     double a = (double)n / ours, b = (double)n / flo;

@@ -55,11 +55,36 @@ static void usage(FILE *f)
     fprintf(f, "\n`tianyan COMMAND --help` describes a command.\n");
 }
 
+/* Prints text wrapped at 78 columns (words are never split). */
+static void wrap(FILE *f, const char *text)
+{
+    size_t col = 0;
+    const char *p = text;
+    while (*p) {
+        size_t w = strcspn(p, " ");
+        if (col && col + 1 + w > 78) {
+            fputc('\n', f);
+            col = 0;
+        } else if (col) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, w, f);
+        col += w;
+        p += w;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', f);
+}
+
 void cli_help(const cli_cmd *c, FILE *f)
 {
     fprintf(f, "usage: tianyan %s %s\n\n%s.\n", c->name, c->usage, c->summary);
-    if (c->detail)
-        fprintf(f, "\n%s\n", c->detail);
+    if (c->detail) {
+        fputc('\n', f);
+        wrap(f, c->detail);
+    }
     fprintf(f, "\noptions:\n");
     for (const cli_opt *o = c->opts; o->name; o++) {
         char left[64];
