@@ -17,8 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "csvrows.h"
 #include "decoder_impl.h"
+#include "tianyan/hashidx.h"
 #include "tianyan/timeutil.h"
 
 enum {
@@ -68,6 +71,7 @@ static const struct {
 };
 
 #define GROUP_ROWS_MAX 20
+#define GROUPS_TRACKED 1000000 /* report numbers remembered per file (at most 32 MiB) */
 
 typedef struct caers {
     ty_decoder *d;
@@ -81,7 +85,11 @@ typedef struct caers {
     ty_buf cells; /* copies of the group's rows: C__COUNT NUL-terminated cells per row */
     uint32_t off[GROUP_ROWS_MAX][C__COUNT];
     size_t nrows;
-    int overflow;
+    int overflow;      /* too many rows or too much text: rejected when it closes */
+    int bad;           /* one of its rows was rejected: dropped silently when it closes */
+    ty_hashidx closed; /* hash of report number -> first line, of reports already closed */
+    int tracking;
+    unsigned char key[crypto_shorthash_KEYBYTES];
 } caers;
 
 static const char *cell(caers *c, size_t r, int k)
@@ -104,9 +112,11 @@ static int us_date(const char *s, char out[11])
 
 static const char *age_band(const char *age, const char *unit)
 {
-    char *end;
-    if (!age[0])
+    /* digits with at most one decimal point: strtod alone would take "nan", "inf", hex */
+    if (!age[0] || strspn(age, "0123456789.") != strlen(age) ||
+        strchr(age, '.') != strrchr(age, '.'))
         return NULL;
+    char *end;
     double a = strtod(age, &end);
     if (*end || a < 0)
         return NULL;
@@ -267,18 +277,49 @@ static ty_err build(caers *c)
     return dec_emit(d, c->line);
 }
 
+/* Keyed hash of a report number (see the CSV decoder's group check). */
+static uint64_t report_hash(const caers *c, const char *report)
+{
+    unsigned char h[8];
+    crypto_shorthash(h, (const unsigned char *)report, strlen(report), c->key);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)h[i] << (8 * i);
+    return v;
+}
+
 static ty_err flush(caers *c)
 {
     if (!c->open)
         return TY_OK;
     c->open = 0;
-    ty_err e = c->overflow ? dec_rejectf(c->d, c->line, TY_REJ_TOO_LONG, "",
-                                         "report spans more than %d rows", GROUP_ROWS_MAX)
-                           : build(c);
+    ty_err e = TY_OK;
+    if (c->nrows && c->tracking && c->closed.count < GROUPS_TRACKED)
+        e = ty_hashidx_insert(&c->closed, report_hash(c, cell(c, 0, C_REPORT)), (int64_t)c->line);
+    if (e == TY_OK && c->overflow)
+        e = dec_rejectf(c->d, c->line, TY_REJ_TOO_LONG, "", "report spans more than %d rows",
+                        GROUP_ROWS_MAX);
+    else if (e == TY_OK && !c->bad && c->nrows)
+        e = build(c);
     ty_buf_reset(&c->cells);
     c->nrows = 0;
     c->overflow = 0;
+    c->bad = 0;
     return e;
+}
+
+/* A row that cannot be read while a report's rows are being gathered may be one
+ * of them: the report is dropped with it rather than stored without it. */
+static ty_err reject_row(caers *c, uint64_t line, ty_reject_class cls, const char *why)
+{
+    if (c->open && !c->bad && !c->overflow) {
+        c->bad = 1;
+        return dec_rejectf(c->d, line, cls, "",
+                           "%s; the report that starts at line %llu is dropped with it (send it "
+                           "again whole)",
+                           why, (unsigned long long)c->line);
+    }
+    return dec_rejectf(c->d, line, cls, "", "%s", why);
 }
 
 static ty_err on_row(void *ctx, const csv_row *row)
@@ -306,14 +347,23 @@ static ty_err on_row(void *ctx, const csv_row *row)
         if (c->col[k] > maxcol)
             maxcol = c->col[k];
     if ((int)row->n <= maxcol) {
-        TY_TRY(flush(c));
-        return dec_rejectf(c->d, row->line, TY_REJ_SYNTAX, "",
-                           "row has %zu fields, expected %d or more", row->n, maxcol + 1);
+        char why[96];
+        snprintf(why, sizeof why, "row has %zu fields, expected %d or more", row->n, maxcol + 1);
+        return reject_row(c, row->line, TY_REJ_SYNTAX, why);
     }
     const char *report = row->cell[c->col[C_REPORT]];
-    if (c->open && strcmp(report, cell(c, 0, C_REPORT)) != 0)
+    if (c->open && (c->nrows == 0 || strcmp(report, cell(c, 0, C_REPORT)) != 0))
         TY_TRY(flush(c));
     if (!c->open) {
+        /* the rows of one report are consecutive: a report seen before would become a
+         * second record with the same id, i.e. a duplicate, and its rows would be lost */
+        uint64_t pos = UINT64_MAX;
+        int64_t first;
+        if (c->tracking && ty_hashidx_next(&c->closed, report_hash(c, report), &pos, &first))
+            return dec_rejectf(c->d, row->line, TY_REJ_RULE, col_names[C_REPORT],
+                               "report %.40s already ended (its rows start at line %lld); the "
+                               "rows of one report must be consecutive",
+                               report, (long long)first);
         c->open = 1;
         c->line = row->line;
     }
@@ -341,8 +391,7 @@ static ty_err on_error(void *ctx, uint64_t line, ty_reject_class cls, int col, c
 {
     caers *c = ctx;
     (void)col;
-    TY_TRY(flush(c));
-    return dec_rejectf(c->d, line, cls, "", "%s", msg);
+    return reject_row(c, line, cls, msg);
 }
 
 static ty_err caers_init(ty_decoder *d)
@@ -352,6 +401,8 @@ static ty_err caers_init(ty_decoder *d)
         return TY_ENOMEM;
     c->d = d;
     d->impl = c;
+    c->tracking = ty_hashidx_init(&c->closed, 0) == TY_OK;
+    randombytes_buf(c->key, sizeof c->key);
     ty_buf_init(&c->cells, d->lim.max_line * 4 + 4096);
     return csv_rows_init(&c->rows, ',', d->lim.max_line * 2 + 4096, c, on_row, on_error);
 }
@@ -376,6 +427,8 @@ static void caers_free(ty_decoder *d)
         return;
     csv_rows_free(&c->rows);
     ty_buf_free(&c->cells);
+    if (c->tracking)
+        ty_hashidx_free(&c->closed);
     free(c);
     d->impl = NULL;
 }
@@ -385,10 +438,15 @@ static ty_err caers_skipped(ty_decoder *d)
     caers *c = d->impl;
     uint64_t line;
     TY_TRY(csv_rows_abort(&c->rows, &line));
-    TY_TRY(flush(c));
     if (line)
-        return dec_rejectf(d, line, TY_REJ_TOO_LONG, "",
-                           "row dropped: it continues on a line that is too long");
+        return reject_row(c, line, TY_REJ_TOO_LONG,
+                          "row dropped: it continues on a line that is too long");
+    if (c->open && !c->bad && !c->overflow) {
+        c->bad = 1; /* the too-long line may be one of its rows */
+        return dec_rejectf(d, c->line, TY_REJ_RULE, "",
+                           "report dropped: a line within or after its rows is too long (send "
+                           "it again whole)");
+    }
     return TY_OK;
 }
 

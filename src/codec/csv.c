@@ -22,7 +22,7 @@
 /* Record groups remembered per file to catch rows of one order that are not
  * consecutive (which would otherwise arrive as a second order with the same
  * id, i.e. a duplicate, and lose its lines). Past this many, no more checking. */
-#define GROUPS_TRACKED 4000000
+#define GROUPS_TRACKED 1000000 /* at most 2^21 slots: 32 MiB */
 
 typedef struct csvdec {
     ty_decoder *d;
@@ -45,13 +45,15 @@ typedef struct csvdec {
     const ty_schema *group_schema;
     ty_hashidx closed; /* hash of (type, id) -> first line, of groups already closed */
     int tracking;
+    unsigned char key[crypto_shorthash_KEYBYTES];
 } csvdec;
 
-/* Hash of a group's identity (type and id). A 64-bit hash stands in for the id:
- * a false match would need a collision among this file's groups. */
-static uint64_t group_hash(const ty_schema *s, const char *id, size_t n)
+/* Hash of a group's identity (type and id), keyed per decoder so that a file
+ * cannot be built to collide. A 64-bit hash stands in for the id: a false match
+ * would need a collision among this file's groups. */
+static uint64_t group_hash(const csvdec *c, const ty_schema *s, const char *id, size_t n)
 {
-    static const unsigned char key[crypto_shorthash_KEYBYTES] = "tianyan-csv-grp";
+    const unsigned char *key = c->key;
     unsigned char msg[4 + 256], h[8];
     msg[0] = (unsigned char)s->type;
     msg[1] = msg[2] = msg[3] = 0;
@@ -111,7 +113,7 @@ static ty_err group_close(csvdec *c)
     c->open = 0;
     if (c->tracking && c->closed.count < GROUPS_TRACKED)
         TY_TRY(ty_hashidx_insert(&c->closed,
-                                 group_hash(c->group_schema, c->group_id, strlen(c->group_id)),
+                                 group_hash(c, c->group_schema, c->group_id, strlen(c->group_id)),
                                  (int64_t)c->line));
     free(c->group_id);
     c->group_id = NULL;
@@ -120,6 +122,26 @@ static ty_err group_close(csvdec *c)
     raw_close(&c->d->raw, c->arr_idx);
     raw_close(&c->d->raw, 0);
     return dec_emit(c->d, c->line);
+}
+
+/*
+ * A row that cannot be read (bad quoting, invalid UTF-8, wrong cell count, a
+ * line too long) while a record's rows are being gathered may be one of that
+ * record's rows: the record is dropped with it rather than stored without it
+ * (a partial order stored now would make the corrected re-send a duplicate).
+ * Its remaining rows are absorbed silently; the one reject says what happened.
+ */
+static ty_err reject_row(csvdec *c, uint64_t line, ty_reject_class cls, const char *field,
+                         const char *why)
+{
+    if (c->open && !c->bad) {
+        c->bad = 1;
+        return dec_rejectf(c->d, line, cls, field,
+                           "%s; the %s that starts at line %llu is dropped with it (send it "
+                           "again whole)",
+                           why, c->group_schema->name, (unsigned long long)c->line);
+    }
+    return dec_rejectf(c->d, line, cls, field, "%s", why);
 }
 
 /* Appends this row's object (its object-field cells) to the open group's array. */
@@ -178,9 +200,9 @@ static ty_err on_row(void *ctx, const csv_row *row)
                            "no usable header line; see the header error above");
     }
     if (row->n != c->ncol) {
-        TY_TRY(group_close(c));
-        return dec_rejectf(d, row->line, TY_REJ_SYNTAX, "",
-                           "expected %zu fields as in the header, got %zu", c->ncol, row->n);
+        char why[96];
+        snprintf(why, sizeof why, "expected %zu fields as in the header, got %zu", c->ncol, row->n);
+        return reject_row(c, row->line, TY_REJ_SYNTAX, "", why);
     }
     const char *type = row->cell[c->type_col];
     const ty_schema *s = ty_schema_by_name(type, row->len[c->type_col]);
@@ -242,7 +264,7 @@ static ty_err on_row(void *ctx, const csv_row *row)
     if (c->tracking) {
         uint64_t pos = UINT64_MAX;
         int64_t first;
-        if (ty_hashidx_next(&c->closed, group_hash(s, id, row->len[c->id_col]), &pos, &first))
+        if (ty_hashidx_next(&c->closed, group_hash(c, s, id, row->len[c->id_col]), &pos, &first))
             return dec_rejectf(d, row->line, TY_REJ_RULE, "id",
                                "this %s already ended (its rows start at line %lld); the rows of "
                                "one %s must be consecutive",
@@ -277,11 +299,10 @@ static ty_err on_row(void *ctx, const csv_row *row)
 static ty_err on_error(void *ctx, uint64_t line, ty_reject_class cls, int col, const char *msg)
 {
     csvdec *c = ctx;
-    TY_TRY(group_close(c));
     const char *field = "";
     if (col >= 0 && c->have_header && (size_t)col < c->ncol)
         field = c->colname[col];
-    return dec_rejectf(c->d, line, cls, field, "%s", msg);
+    return reject_row(c, line, cls, field, msg);
 }
 
 static ty_err csv_init_(ty_decoder *d)
@@ -292,6 +313,7 @@ static ty_err csv_init_(ty_decoder *d)
     c->d = d;
     d->impl = c;
     c->tracking = ty_hashidx_init(&c->closed, 0) == TY_OK;
+    randombytes_buf(c->key, sizeof c->key);
     ty_buf_init(&c->first, d->lim.max_line * 2 + 4096);
     return csv_rows_init(&c->rows, ',', d->lim.max_line * 2 + 4096, c, on_row, on_error);
 }
@@ -330,10 +352,16 @@ static ty_err csv_skipped(ty_decoder *d)
     csvdec *c = d->impl;
     uint64_t line;
     TY_TRY(csv_rows_abort(&c->rows, &line));
-    TY_TRY(group_close(c));
     if (line)
-        return dec_rejectf(d, line, TY_REJ_TOO_LONG, "",
-                           "row dropped: it continues on a line that is too long");
+        return reject_row(c, line, TY_REJ_TOO_LONG, "",
+                          "row dropped: it continues on a line that is too long");
+    if (c->open && !c->bad) {
+        c->bad = 1; /* the too-long line may be one of its rows; its reject follows */
+        return dec_rejectf(d, c->line, TY_REJ_RULE, "",
+                           "%s dropped: a line within or after its rows is too long (send it "
+                           "again whole)",
+                           c->group_schema->name);
+    }
     return TY_OK;
 }
 

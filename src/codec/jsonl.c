@@ -23,7 +23,8 @@ typedef struct jsonl {
     uint32_t stack[DEPTH_MAX];
     int depth;
     int done;   /* root value closed */
-    int extra;  /* a second value started on the line */
+    int extra;      /* a second value (or the start of one) follows on the line */
+    size_t end_off; /* bytes of the line up to the end of the root value */
     ty_err err; /* arena/limit failure inside a callback */
     char key[KEY_MAX];
     size_t keylen;
@@ -62,8 +63,10 @@ static int push(jsonl *j, raw_kind k, const char *v, size_t n)
 static int pop(jsonl *j)
 {
     raw_close(&j->d->raw, j->stack[--j->depth]);
-    if (j->depth == 0)
+    if (j->depth == 0) {
         j->done = 1;
+        j->end_off = yajl_get_bytes_consumed(j->h); /* just past the closing bracket */
+    }
     return 1;
 }
 
@@ -184,13 +187,22 @@ static ty_err jsonl_line(ty_decoder *d, const char *s, size_t n, uint64_t lineno
     j->lastkeylen = 0;
     j->lastkey[0] = '\0';
 
+    j->end_off = 0;
     yajl_status st = yajl_parse(j->h, (const unsigned char *)s, n);
     if (st == yajl_status_ok && !j->done)
         st = yajl_parse(j->h, (const unsigned char *)" ", 1); /* ends a bare number */
+    /* Only white space may follow the object: anything else could be a token
+     * yajl's lexer is still holding (an unterminated string, a partial number),
+     * which would otherwise be read as the start of the next line. */
+    if (st == yajl_status_ok && j->done && !j->extra && !blank(s + j->end_off, n - j->end_off))
+        j->extra = 1;
     if (st == yajl_status_ok && j->done && !j->extra)
         return dec_emit(d, lineno);
 
     ty_err out;
+    if (st == yajl_status_ok && j->extra) {
+        st = yajl_status_client_canceled; /* reported as "more than one JSON value" below */
+    }
     if (st == yajl_status_error) {
         unsigned char *msg = yajl_get_error(j->h, 0, NULL, 0);
         size_t at = yajl_get_bytes_consumed(j->h);
@@ -208,6 +220,9 @@ static ty_err jsonl_line(ty_decoder *d, const char *s, size_t n, uint64_t lineno
         if (utf8)
             out = dec_rejectf(d, lineno, TY_REJ_UTF8, err_field(j),
                               "invalid UTF-8 byte sequence (text must be UTF-8)");
+        else if (strstr(m, "premature EOF"))
+            out = dec_rejectf(d, lineno, TY_REJ_SYNTAX, err_field(j),
+                              "incomplete JSON value (the object must end on the same line)");
         else
             out = dec_rejectf(d, lineno, TY_REJ_SYNTAX, err_field(j),
                               "invalid JSON: %s near byte %zu", clean, at);
@@ -215,7 +230,7 @@ static ty_err jsonl_line(ty_decoder *d, const char *s, size_t n, uint64_t lineno
             yajl_free_error(j->h, msg);
     } else if (j->extra) {
         out = dec_rejectf(d, lineno, TY_REJ_SYNTAX, "",
-                          "more than one JSON value on the line (JSON Lines: one object per line)");
+                          "text after the JSON object (JSON Lines: one object per line)");
     } else if (j->err == TY_ELIMIT) {
         out = dec_rejectf(d, lineno, TY_REJ_TOO_LONG, err_field(j),
                           "record too large or nested too deeply (limits: %d levels, %d values, "

@@ -7,7 +7,7 @@ void lines_init(line_reader *r, size_t max, void *ctx,
                 ty_err (*on_line)(void *, const char *, size_t, uint64_t),
                 ty_err (*on_too_long)(void *, uint64_t))
 {
-    ty_buf_init(&r->part, max);
+    ty_buf_init(&r->part, max + 1); /* + the CR of a CRLF line of exactly max bytes */
     r->max = max;
     r->lineno = 0;
     r->skipping = 0;

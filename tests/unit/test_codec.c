@@ -245,7 +245,7 @@ static const bad_case bad[] = {
     {HDR "\"type\":\"users_online\",\"id\":\"u\",\"online\":1,\"region\":\"CN-XX\"}", TY_REJ_FORMAT,
      "line 1: field \"region\": expected an ISO 3166-2 subdivision code"},
     {"[1,2,3]", TY_REJ_SYNTAX, "line 1: expected one JSON object per line"},
-    {"{\"a\":1} {\"b\":2}", TY_REJ_SYNTAX, "line 1: more than one JSON value on the line"},
+    {"{\"a\":1} {\"b\":2}", TY_REJ_SYNTAX, "line 1: text after the JSON object"},
     {"{\"type\":\"review\",", TY_REJ_SYNTAX, "line 1: field \"type\": incomplete JSON value"},
     {"{\"type\":review}", TY_REJ_SYNTAX,
      "line 1: field \"type\": invalid JSON: lexical error: invalid char in json text"},
@@ -302,6 +302,49 @@ static void test_mixed_and_limits(void)
     CHECK_INT(r.rec_line[0], 1);
     CHECK_INT(r.rec_line[1], 5); /* no trailing newline: still decoded */
     CHECK_CONTAINS(r.rej[0], "line 4: invalid JSON");
+
+    /* a token left open after the object must not leak into the next line */
+    snprintf(text, sizeof text,
+             "%s\"type\":\"review\",\"id\":\"r1\",\"sku\":\"s\",\"stars\":5} 12\n"
+             "%s\"type\":\"review\",\"id\":\"r2\",\"sku\":\"s\",\"stars\":5} \"abc\n"
+             "%s\"type\":\"review\",\"id\":\"r3\",\"sku\":\"s\",\"stars\":5} tru\n"
+             "%s\"type\":\"review\",\"id\":\"r4\",\"sku\":\"s\",\"stars\":5}  \t\n",
+             HDR, HDR, HDR, HDR);
+    decode(TY_FMT_JSONL, text, 0, 0, &r);
+    CHECK_INT(r.nrec, 1);
+    CHECK_INT(r.nrej, 3);
+    CHECK_CONTAINS(r.rec[0], "\"id\":\"r4\"");
+    CHECK_STR(r.rej[1], "line 2: text after the JSON object (JSON Lines: one object per line)");
+
+    /* a line of exactly the limit plus a CR (CRLF), and one of limit + 1, split across
+     * chunks: the first is fine, the second is too long, and neither stops the input */
+    {
+        static char edge[4096];
+        size_t eo = 0;
+        const char *head = "{\"spec_version\":\"1.0\",\"time\":\"2026-03-01T20:15:00+08:00\","
+                           "\"type\":\"review\",\"id\":\"e1\",\"sku\":\"s\",\"stars\":5,\"text\":\"";
+        size_t hl = strlen(head);
+        memcpy(edge, head, hl);
+        eo = hl;
+        while (eo < 300 - 2)
+            edge[eo++] = 'q';
+        edge[eo++] = '"';
+        edge[eo++] = '}'; /* 300 bytes */
+        edge[eo++] = '\r';
+        edge[eo++] = '\n';
+        memcpy(edge + eo, edge, 302);
+        edge[eo + 73] = '2'; /* id e2 */
+        edge[eo + 300] = 'x'; /* 301 bytes, then LF */
+        eo += 301;
+        edge[eo++] = '\n';
+        snprintf(edge + eo, sizeof edge - eo, "%s\"type\":\"review\",\"id\":\"e3\",\"sku\":\"s\",\"stars\":5}\n", HDR);
+        for (size_t chunk = 7; chunk <= 301; chunk += 147) {
+            decode(TY_FMT_JSONL, edge, chunk, 300, &r);
+            CHECK_INT(r.nrec, 2);
+            CHECK_INT(r.nrej, 1);
+            CHECK_STR(r.rej[0], "line 2: line is longer than 300 bytes");
+        }
+    }
 
     /* byte order mark on the first line is ignored */
     snprintf(text, sizeof text,
@@ -418,6 +461,25 @@ static void test_csv(void)
     CHECK_STR(r.rej[0], "line 4: field \"id\": this order already ended (its rows start at line "
                         "2); the rows of one order must be consecutive");
 
+    /* a row that cannot be read inside an order drops the whole order (stored
+     * without that line, the corrected re-send would be a duplicate) */
+    const char *broken =
+        "type,id,time,spec_version,merchant_id,currency,sku,quantity,unit_price\n"
+        "order,o1,2026-03-01T20:15:00+08:00,1.0,M1,CNY,S1,1,100\n"
+        "order,o1,,,,,S2,2,50,EXTRA\n"
+        "order,o1,,,,,S3,3,70\n"
+        "order,o2,2026-03-01T20:15:00+08:00,1.0,M1,CNY,S1,1,100\n"
+        "order,o2,,,,,S\"2,2,50\n"
+        "order,o3,2026-03-01T20:15:00+08:00,1.0,M1,CNY,S1,1,100\n";
+    decode(TY_FMT_CSV, broken, 0, 0, &r);
+    CHECK_INT(r.nrec, 1);
+    CHECK_INT(r.nrej, 2);
+    CHECK_STR(r.rej[0], "line 3: expected 9 fields as in the header, got 10; the order that "
+                        "starts at line 2 is dropped with it (send it again whole)");
+    CHECK_CONTAINS(r.rej[1], "line 6: malformed CSV");
+    CHECK_CONTAINS(r.rej[1], "the order that starts at line 5 is dropped with it");
+    CHECK_CONTAINS(r.rec[0], "\"id\":\"o3\"");
+
     decode(TY_FMT_CSV, "id,time\nx,y\n", 0, 0, &r);
     CHECK_INT(r.nrej, 2);
     CHECK_STR(r.rej[0], "line 1: field \"type\": the header must name a \"type\" column");
@@ -485,6 +547,32 @@ static void test_caers(void)
     CHECK_CONTAINS(r->rec[1], "\"seriousness\":\"serious\",\"outcomes\":[\"life_threatening\","
                               "\"disability\"],\"age_band\":\"30-44\",\"sex\":\"male\"");
     free(r);
+
+    /* a bad row inside a report drops the report; a report number seen again later
+     * (rows not consecutive) is refused instead of becoming a duplicate */
+    static const char *hdr = "RA_Report #,RA_CAERS Created Date,AEC_Event Start Date,PRI_Product "
+                             "Role,PRI_Reported Brand/Product Name,PRI_FDA Industry Code,PRI_FDA "
+                             "Industry Name,CI_Age at Adverse Event,CI_Age Unit,CI_Gender,AEC_One "
+                             "Row Outcomes,SYM_One Row Coded Symptoms\n";
+    char text[4096];
+    snprintf(text, sizeof text,
+             "%s"
+             "1,1/3/2010,,Suspect,CREAM A,53,Cosmetics,nan,Year(s),Female,NONE,RASH\n"
+             "1,1/3/2010,,Concomitant,LOTION \xff,53,Cosmetics,,,Female,NONE,BURN\n"
+             "2,1/4/2010,,Suspect,CREAM B,53,Cosmetics,40,Year(s),Male,NONE,RASH\n"
+             "1,1/3/2010,,Suspect,CREAM A,53,Cosmetics,,,Female,NONE,RASH\n"
+             "3,1/5/2010,,Suspect,CREAM C,53,Cosmetics,nan,Year(s),Female,NONE,RASH\n",
+             hdr);
+    result rr;
+    decode(TY_FMT_CAERS, text, 0, 0, &rr);
+    CHECK_INT(rr.nrec, 2);
+    CHECK_INT(rr.nrej, 2);
+    CHECK(strstr(rr.rec[1], "age_band") == NULL); /* "nan" is not an age */
+    CHECK_STR(rr.rej[0], "line 3: invalid UTF-8 byte sequence (text must be UTF-8); the report "
+                         "that starts at line 2 is dropped with it (send it again whole)");
+    CHECK_STR(rr.rej[1], "line 5: field \"RA_Report #\": report 1 already ended (its rows start "
+                         "at line 2); the rows of one report must be consecutive");
+    CHECK_CONTAINS(rr.rec[0], "\"age_band\":\"30-44\"");
 }
 
 int main(void)
