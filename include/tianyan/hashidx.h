@@ -39,6 +39,10 @@ ty_err ty_hashidx_insert(ty_hashidx *x, uint64_t hash, int64_t seq);
 /* Adds n pairs at once (prefetching ahead: used when the index is loaded). */
 ty_err ty_hashidx_insert_many(ty_hashidx *x, const uint64_t *hash, const int64_t *seq, size_t n);
 
+/* Removes the entry (hash, value) if present (backward-shift deletion, so
+ * lookups of the others stay correct). */
+void ty_hashidx_remove(ty_hashidx *x, uint64_t hash, int64_t seq);
+
 /* Iterates the sequence numbers stored under hash: start with *pos = UINT64_MAX;
  * returns 1 and sets *seq for each candidate, 0 when there are no more. */
 int ty_hashidx_next(const ty_hashidx *x, uint64_t hash, uint64_t *pos, int64_t *seq);

@@ -30,6 +30,8 @@
 typedef struct ty_ingest_report {
     uint64_t accepted;  /* new events, committed */
     uint64_t duplicate; /* already stored (same platform, type, id), committed */
+    uint64_t conflicts; /* of the duplicates, those whose content differed from the stored
+                           event (listed in errors as conflicting_duplicate) */
     uint64_t rejected;  /* lines or row groups refused; see errors */
     uint64_t lines;     /* input lines read */
     uint64_t commits;   /* transactions that carried rows of this submission */
@@ -90,6 +92,11 @@ ty_err ty_submission_reject(ty_submission *s, const ty_reject *rej);
  * counts in rep are acknowledged. */
 ty_err ty_submission_close(ty_submission **s, ty_ingest_report *rep);
 
+/* Abandons a submission: rows not yet handed to the writer are dropped, those
+ * already queued are stored (each row is stored whole or not at all, exactly
+ * once); waits until the writer is done with it, then frees it. */
+void ty_submission_abort(ty_submission **s);
+
 /* ---- decoding into a submission ---- */
 
 typedef struct ty_ingest ty_ingest;
@@ -104,7 +111,7 @@ ty_err ty_ingest_begin(ty_ingest **ig, ty_writer *w, const ty_ingest_opts *o);
 ty_err ty_ingest_feed(ty_ingest *ig, const void *bytes, size_t n);
 /* Ends the input, waits for the commit, fills rep and frees the ingest. */
 ty_err ty_ingest_end(ty_ingest **ig, ty_ingest_report *rep);
-/* Abandons an ingest (what was already committed stays). */
+/* Abandons an ingest (ty_submission_abort: rows already queued are stored). */
 void ty_ingest_free(ty_ingest **ig);
 
 /* Convenience: ingests one file ("-" for standard input) as one submission. */

@@ -187,7 +187,8 @@ static inline const ty_value *ty_object_field(const ty_record *r, const ty_field
     X(TY_REJ_ENUM, "unknown_code")               \
     X(TY_REJ_RULE, "rule")                       \
     X(TY_REJ_VERSION, "unsupported_version")     \
-    X(TY_REJ_HEADER, "bad_header")
+    X(TY_REJ_HEADER, "bad_header")               \
+    X(TY_REJ_CONFLICT, "conflicting_duplicate")
 
 typedef enum {
 #define TY_REJ_ENUM_(code, name) code,

@@ -89,10 +89,13 @@ ty_err ty_store_begin(ty_store *st);
 ty_err ty_store_batch_open(ty_store *st, int64_t platform, const char *source, int64_t *batch);
 
 /*
- * Adds one validated record from platform to the transaction. *dup is set to 1
- * (and nothing is written) when the same (platform, type, id) is already stored
- * or earlier in this transaction; otherwise the event is written and *dup is 0.
+ * Adds one validated record from platform to the transaction. When the same
+ * (platform, type, id) is already stored or earlier in this transaction nothing
+ * is written and *dup is TY_DUP_SAME, or TY_DUP_CONFLICT when the stored event's
+ * content differs (a correction sent under the old id: it is not stored, and the
+ * sender should hear of it); otherwise the event is written and *dup is 0.
  */
+enum { TY_DUP_SAME = 1, TY_DUP_CONFLICT = 2 };
 ty_err ty_store_add(ty_store *st, int64_t platform, int64_t batch, const ty_record *rec, int *dup);
 
 /*
@@ -118,6 +121,7 @@ enum {
 
 typedef struct ty_event_row {
     int type;
+    uint64_t line;     /* input line of the record, for messages */
     int64_t ts;        /* event time, ms UTC */
     int tz;            /* offset, minutes east of UTC */
     uint64_t key_hash; /* duplicate-index key */
@@ -130,7 +134,8 @@ ty_err ty_store_prepare_row(const ty_store *st, int64_t platform, const ty_recor
 ty_err ty_store_add_row(ty_store *st, int64_t platform, int64_t batch, const ty_event_row *row,
                         const char *arena, int *dup);
 
-/* Records a rejected line of a batch (the first TY_STORE_REJECTS_KEPT of each batch are kept). */
+/* Records a rejected line of a batch. Callers keep at most TY_STORE_REJECTS_KEPT
+ * per batch (the writer counts them per submission). */
 ty_err ty_store_add_reject(ty_store *st, int64_t batch, const ty_reject *rej);
 #define TY_STORE_REJECTS_KEPT 1000
 

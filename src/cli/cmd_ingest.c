@@ -23,20 +23,24 @@ const cli_opt ingest_opts[] = {
 
 static void print_report_text(const char *file, const ty_ingest_report *r)
 {
-    printf("%s: %llu lines, accepted %llu, duplicate %llu, rejected %llu (batch %lld, %llu "
+    char conflicts[64] = "";
+    if (r->conflicts)
+        snprintf(conflicts, sizeof conflicts, " (%llu with different content)",
+                 (unsigned long long)r->conflicts);
+    printf("%s: %llu lines, accepted %llu, duplicate %llu%s, rejected %llu (batch %lld, %llu "
            "commits)\n",
            file, (unsigned long long)r->lines, (unsigned long long)r->accepted,
-           (unsigned long long)r->duplicate, (unsigned long long)r->rejected, (long long)r->batch,
-           (unsigned long long)r->commits);
+           (unsigned long long)r->duplicate, conflicts, (unsigned long long)r->rejected,
+           (long long)r->batch, (unsigned long long)r->commits);
     for (size_t i = 0; i < r->nerrors; i++) {
         char msg[512];
         ty_reject_format(&r->errors[i], msg, sizeof msg);
         printf("  %s\n", msg);
     }
-    if (r->rejected > r->nerrors)
-        printf("  ... and %llu more rejects (all kept in the store's ingest_rejects, up to %d per "
-               "batch)\n",
-               (unsigned long long)(r->rejected - r->nerrors), TY_STORE_REJECTS_KEPT);
+    if (r->rejected + r->conflicts > r->nerrors)
+        printf("  ... and %llu more (kept in the store's ingest_rejects, up to %d per batch)\n",
+               (unsigned long long)(r->rejected + r->conflicts - r->nerrors),
+               TY_STORE_REJECTS_KEPT);
 }
 
 static void gen_str(yajl_gen g, const char *s)
@@ -89,6 +93,7 @@ static void print_report_json(const char *file, const ty_ingest_report *r, ty_er
     gen_int(g, "lines", (long long)r->lines);
     gen_int(g, "accepted", (long long)r->accepted);
     gen_int(g, "duplicate", (long long)r->duplicate);
+    gen_int(g, "conflicts", (long long)r->conflicts);
     gen_int(g, "rejected", (long long)r->rejected);
     gen_int(g, "batch", (long long)r->batch);
     gen_int(g, "commits", (long long)r->commits);
@@ -257,7 +262,7 @@ int cmd_ingest(const cli_cmd *c, int argc, char **argv)
             rc = CLI_FAIL;
             break;
         }
-        if (rep.rejected)
+        if (rep.rejected || rep.conflicts)
             rc = CLI_REJECTS;
         ty_ingest_report_free(&rep);
     }

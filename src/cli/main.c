@@ -19,10 +19,11 @@ static const cli_cmd commands[] = {
     {"ingest", "store platform feeds or public data files exactly once",
      "--db PATH --platform ID [--format FMT] FILE...",
      "Each FILE ('-' for standard input) is one ingest batch. Valid records are stored exactly "
-     "once per (platform, record type, id); re-sent ones are counted as duplicates; every "
-     "rejected line is reported with its line number, field and reason. Counts are printed only "
-     "for committed (durable) work. Exit status: 0 all accepted or duplicate, 3 some lines "
-     "rejected, 1 failure, 2 usage error.",
+     "once per (platform, record type, id); re-sent ones are counted as duplicates (and reported "
+     "when their content differs from what was stored); every rejected line is reported with its "
+     "line number, field and reason. Counts are printed only for committed (durable) work. Exit "
+     "status: 0 all accepted or duplicate, 3 some lines rejected or re-sent with different "
+     "content, 1 failure, 2 usage error.",
      ingest_opts, cmd_ingest},
     {"platform", "register and list the platforms that send feeds",
      "--db PATH add CODE [--name TEXT] | --db PATH list",

@@ -189,7 +189,7 @@ static ty_err on_row(void *ctx, const csv_row *row)
         }
         if (c->type_col < 0 || c->id_col < 0)
             return dec_rejectf(d, row->line, TY_REJ_HEADER, c->type_col < 0 ? "type" : "id",
-                               "the header must name a \"%s\" column",
+                               "the header must name a%s \"%s\" column", c->type_col < 0 ? "" : "n",
                                c->type_col < 0 ? "type" : "id");
         c->header_ok = 1;
         return TY_OK;

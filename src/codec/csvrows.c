@@ -106,8 +106,11 @@ static void cb_row(int c, void *data)
 ty_err csv_rows_line(csv_rows *r, const char *s, size_t n, uint64_t lineno)
 {
     if (!r->in_row) {
-        if (n == 0)
-            return TY_OK; /* blank line between rows */
+        size_t k = 0;
+        while (k < n && (s[k] == ' ' || s[k] == '\t'))
+            k++;
+        if (k == n)
+            return TY_OK; /* blank line between rows (libcsv makes no row of it either) */
         r->in_row = 1;
         r->row_line = lineno;
     }

@@ -22,10 +22,10 @@ typedef struct jsonl {
     ty_decoder *d;
     uint32_t stack[DEPTH_MAX];
     int depth;
-    int done;   /* root value closed */
+    int done;       /* root value closed */
     int extra;      /* a second value (or the start of one) follows on the line */
     size_t end_off; /* bytes of the line up to the end of the root value */
-    ty_err err; /* arena/limit failure inside a callback */
+    ty_err err;     /* arena/limit failure inside a callback */
     char key[KEY_MAX];
     size_t keylen;
     int have_key;

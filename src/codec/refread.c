@@ -25,6 +25,9 @@ int ty_ref_format_parse(const char *name, ty_ref_format *f)
 }
 
 static ty_err vreject(ty_ref_reader *r, uint64_t line, ty_reject_class c, const char *field,
+                      const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static ty_err vreject(ty_ref_reader *r, uint64_t line, ty_reject_class c, const char *field,
                       const char *fmt, va_list ap)
 {
     ty_reject rej;

@@ -112,6 +112,35 @@ ty_err ty_hashidx_insert_many(ty_hashidx *x, const uint64_t *hash, const int64_t
     return TY_OK;
 }
 
+void ty_hashidx_remove(ty_hashidx *x, uint64_t hash, int64_t seq)
+{
+    hash = fix(hash);
+    uint64_t i = hash & x->mask;
+    while (x->slot[i].hash && !(x->slot[i].hash == hash && x->slot[i].seq == seq))
+        i = (i + 1) & x->mask;
+    if (!x->slot[i].hash)
+        return;
+    /* Knuth, TAOCP vol. 3, 6.4 Algorithm R: pull later members of the cluster
+     * back over the hole unless their home slot lies cyclically in (hole, j]. */
+    uint64_t j = i;
+    for (;;) {
+        x->slot[i].hash = 0;
+        for (;;) {
+            j = (j + 1) & x->mask;
+            if (!x->slot[j].hash) {
+                x->count--;
+                return;
+            }
+            uint64_t k = x->slot[j].hash & x->mask;
+            int stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+            if (!stays)
+                break;
+        }
+        x->slot[i] = x->slot[j];
+        i = j;
+    }
+}
+
 int ty_hashidx_next(const ty_hashidx *x, uint64_t hash, uint64_t *pos, int64_t *seq)
 {
     hash = fix(hash);

@@ -63,11 +63,8 @@ void ty_ingest_free(ty_ingest **pig)
     ty_ingest *ig = *pig;
     if (!ig)
         return;
-    if (ig->sub) {
-        ty_ingest_report rep;
-        ty_submission_close(&ig->sub, &rep);
-        ty_ingest_report_free(&rep);
-    }
+    if (ig->sub)
+        ty_submission_abort(&ig->sub);
     ty_decoder_free(&ig->dec);
     free(ig);
     *pig = NULL;

@@ -53,10 +53,12 @@ struct ty_submission {
     ty_ingest_report rep;  /* committed */
     ty_reject *pend_err;
     size_t npend_err;
-    int touched;    /* has rows in the open transaction */
-    int close_seen; /* the writer has processed its last chunk */
-    int done;       /* everything is committed (or failed): close may return */
-    ty_err failed;
+    int touched;         /* has rows in the open transaction */
+    int close_seen;      /* the writer has processed its last chunk */
+    int done;            /* everything is committed (or failed): close may return */
+    _Atomic int failed;  /* a ty_err: set by the writer, read by the producer */
+    chunk *close_chunk;  /* reserved at open, so that closing can never fail to enqueue */
+    size_t rejects_kept; /* rows written to ingest_rejects for this submission */
 };
 
 struct ty_writer {
@@ -190,6 +192,7 @@ static void commit(ty_writer *w)
         ty_submission *s = w->touched[i];
         s->rep.accepted += s->pend.accepted;
         s->rep.duplicate += s->pend.duplicate;
+        s->rep.conflicts += s->pend.conflicts;
         s->rep.rejected += s->pend.rejected;
         for (int c = 0; c < TY_REJ__COUNT; c++)
             s->rep.by_class[c] += s->pend.by_class[c];
@@ -236,6 +239,29 @@ static ty_err touch(ty_writer *w, ty_submission *s)
     return TY_OK;
 }
 
+/* A re-sent id with other content: not stored (exactly once), but the sender is
+ * told, in the report and in ingest_rejects, so a correction sent under an old id
+ * (or a record stored partially before) does not go unnoticed. */
+static ty_err note_conflict(ty_writer *w, ty_submission *s, const chunk *c, const ty_event_row *row)
+{
+    ty_reject rej;
+    char id[80];
+    ty_quote_for_message(id, sizeof id, c->arena.data + row->off[TY_ROW_RID], row->len[TY_ROW_RID],
+                         64);
+    ty_reject_set(&rej, row->line, TY_REJ_CONFLICT, "id",
+                  "%s was stored before with different content; this version is not stored (a "
+                  "correction needs a new id)",
+                  id);
+    s->pend.conflicts++;
+    s->pend.by_class[TY_REJ_CONFLICT]++;
+    if (s->rep.nerrors + s->npend_err < s->o.max_errors)
+        s->pend_err[s->npend_err++] = rej;
+    if (s->rejects_kept >= TY_STORE_REJECTS_KEPT)
+        return TY_OK;
+    s->rejects_kept++;
+    return ty_store_add_reject(w->st, s->batch, &rej);
+}
+
 static void process(ty_writer *w, chunk *c)
 {
     ty_submission *s = c->sub;
@@ -254,8 +280,14 @@ static void process(ty_writer *w, chunk *c)
                     else
                         s->pend.accepted++;
                 }
+                if (e == TY_OK && dup == TY_DUP_CONFLICT)
+                    e = note_conflict(w, s, c, &it->row);
             } else {
-                e = ty_store_add_reject(w->st, s->batch, it->rej);
+                /* the store keeps the first TY_STORE_REJECTS_KEPT of each batch */
+                if (s->rejects_kept < TY_STORE_REJECTS_KEPT) {
+                    e = ty_store_add_reject(w->st, s->batch, it->rej);
+                    s->rejects_kept++;
+                }
                 if (e == TY_OK) {
                     s->pend.rejected++;
                     s->pend.by_class[it->rej->class_]++;
@@ -301,7 +333,7 @@ static void *writer_main(void *arg)
                     continue;
                 }
                 struct timespec until;
-                clock_gettime(CLOCK_REALTIME, &until);
+                clock_gettime(CLOCK_MONOTONIC, &until);
                 long ns = until.tv_nsec + (long)w->o.commit_ms * 1000000L;
                 until.tv_sec += ns / 1000000000L;
                 until.tv_nsec = ns % 1000000000L;
@@ -352,7 +384,13 @@ ty_err ty_writer_start(ty_writer **out, ty_store *st, const ty_writer_opts *o)
     if (!w->o.queue_chunks)
         w->o.queue_chunks = 256;
     pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv_items, NULL);
+    /* the idle-commit timer waits on the monotonic clock: a wall-clock step must
+     * not delay commits */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv_items, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_cond_init(&w->cv_space, NULL);
     pthread_cond_init(&w->cv_done, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
@@ -372,6 +410,7 @@ ty_err ty_writer_stop(ty_writer **pw)
     w->stopping = 1;
     pthread_mutex_unlock(&w->mu);
     pthread_cond_broadcast(&w->cv_items);
+    pthread_cond_broadcast(&w->cv_space); /* producers waiting for room get TY_EBUSY */
     pthread_join(w->thread, NULL);
     ty_err e = w->last_err;
     pthread_mutex_destroy(&w->mu);
@@ -391,11 +430,25 @@ ty_err ty_writer_stop(ty_writer **pw)
 
 /* ---------------------------------------------------------------- producers */
 
+/*
+ * Queues the submission's current chunk (close: its reserved last chunk, which
+ * takes the current rows too). A full queue makes the producer wait; the last
+ * chunk is never refused nor made to wait, so that a closer always gets its
+ * answer (the writer drains the queue before it stops).
+ */
 static ty_err push(ty_submission *s, int close)
 {
     ty_writer *w = s->w;
     chunk *c = s->cur;
-    if (!c) {
+    if (close) {
+        if (c && c->n) { /* the rows in hand go first, as a normal chunk */
+            TY_TRY(push(s, 0));
+        }
+        chunk_free(s->cur);
+        s->cur = NULL;
+        c = s->close_chunk;
+        s->close_chunk = NULL;
+    } else if (!c) {
         c = chunk_get(w, s);
         if (!c)
             return TY_ENOMEM;
@@ -403,9 +456,9 @@ static ty_err push(ty_submission *s, int close)
     s->cur = NULL;
     c->close = close;
     pthread_mutex_lock(&w->mu);
-    while (w->nq >= w->o.queue_chunks && !w->stopping)
+    while (!close && w->nq >= w->o.queue_chunks && !w->stopping)
         pthread_cond_wait(&w->cv_space, &w->mu);
-    if (w->stopping) {
+    if (w->stopping && !close) {
         pthread_mutex_unlock(&w->mu);
         chunk_free(c);
         return TY_EBUSY;
@@ -444,9 +497,11 @@ ty_err ty_submission_open(ty_writer *w, const ty_submission_opts *o, ty_submissi
         s->o.max_errors = 100;
     s->rep.errors = calloc(s->o.max_errors, sizeof(ty_reject));
     s->pend_err = calloc(s->o.max_errors, sizeof(ty_reject));
-    if (!s->rep.errors || !s->pend_err) {
+    s->close_chunk = chunk_new(s);
+    if (!s->rep.errors || !s->pend_err || !s->close_chunk) {
         free(s->rep.errors);
         free(s->pend_err);
+        chunk_free(s->close_chunk);
         free(s);
         return TY_ENOMEM;
     }
@@ -457,7 +512,7 @@ ty_err ty_submission_open(ty_writer *w, const ty_submission_opts *o, ty_submissi
 ty_err ty_submission_record(ty_submission *s, const ty_record *rec)
 {
     if (s->failed)
-        return s->failed;
+        return (ty_err)s->failed;
     TY_TRY(room(s));
     chunk *c = s->cur;
     size_t mark = c->arena.len;
@@ -476,7 +531,7 @@ ty_err ty_submission_record(ty_submission *s, const ty_record *rec)
 ty_err ty_submission_reject(ty_submission *s, const ty_reject *rej)
 {
     if (s->failed)
-        return s->failed;
+        return (ty_err)s->failed;
     TY_TRY(room(s));
     chunk *c = s->cur;
     item *it = &c->items[c->n];
@@ -489,29 +544,51 @@ ty_err ty_submission_reject(ty_submission *s, const ty_reject *rej)
     return TY_OK;
 }
 
-ty_err ty_submission_close(ty_submission **ps, ty_ingest_report *rep)
+static ty_err finish(ty_submission **ps, ty_ingest_report *rep, int keep_rows)
 {
     ty_submission *s = *ps;
     ty_writer *w = s->w;
     memset(rep, 0, sizeof *rep);
+    if (!keep_rows && s->cur) { /* abandon the rows not yet handed over */
+        chunk_free(s->cur);
+        s->cur = NULL;
+    }
     pthread_mutex_lock(&w->mu);
     w->closers++;
     pthread_mutex_unlock(&w->mu);
+    /* The last chunk always goes (it was reserved at open); if the rows in hand
+     * could not be queued first, the submission fails but still waits for the
+     * writer to be done with it before it is freed. */
     ty_err e = push(s, 1);
+    if (s->close_chunk) { /* the rows in hand failed to queue: send the last chunk alone */
+        s->cur = NULL;
+        push(s, 1);
+    }
     pthread_mutex_lock(&w->mu);
-    if (e == TY_OK)
-        while (!s->done)
-            pthread_cond_wait(&w->cv_done, &w->mu);
+    while (!s->done)
+        pthread_cond_wait(&w->cv_done, &w->mu);
     w->closers--;
     pthread_mutex_unlock(&w->mu);
     *rep = s->rep;
     if (e == TY_OK)
-        e = s->failed;
+        e = (ty_err)s->failed;
     chunk_free(s->cur);
     free(s->pend_err);
     free(s);
     *ps = NULL;
     return e;
+}
+
+ty_err ty_submission_close(ty_submission **ps, ty_ingest_report *rep)
+{
+    return finish(ps, rep, 1);
+}
+
+void ty_submission_abort(ty_submission **ps)
+{
+    ty_ingest_report rep;
+    finish(ps, &rep, 0);
+    ty_ingest_report_free(&rep);
 }
 
 void ty_ingest_report_free(ty_ingest_report *rep)

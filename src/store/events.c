@@ -3,6 +3,7 @@
  * product and merchant versions, ingest batches and their rejects.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_impl.h"
@@ -11,7 +12,7 @@
 static const char *const sql[ST__COUNT] = {
     [ST_EVENT_INSERT] = "INSERT INTO events(seq, platform, type, key_hash, ts, tz, received, "
                         "batch, rid, sku, merchant, body) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_EVENT_KEY] = "SELECT platform, type, rid FROM events WHERE seq = ?",
+    [ST_EVENT_KEY] = "SELECT platform, type, rid, body FROM events WHERE seq = ?",
     [ST_CATCHUP] = "SELECT seq, key_hash FROM events WHERE seq > ? ORDER BY seq",
     [ST_BATCH_INSERT] = "INSERT INTO ingest_batches(platform, source, started, updated) "
                         "VALUES(?, ?, ?, ?)",
@@ -53,13 +54,14 @@ static ty_err step_done(sqlite3_stmt *s)
     return rc == SQLITE_DONE ? TY_OK : store_err(rc);
 }
 
-/* Drops the index and reloads it from the table: after a rollback the index may
- * hold events that were never committed. */
+/* Drops the index and reloads it from the table (the last resort when the index
+ * may be wrong: it reads every event). */
 static ty_err reload_index(ty_store *st)
 {
     ty_hashidx_clear(&st->dedup);
     st->max_seq = 0;
     st->snap_seq = -1; /* the next close writes a fresh snapshot */
+    st->index_bad = 0;
     return store_catch_up(st);
 }
 
@@ -71,9 +73,14 @@ ty_err ty_store_begin(ty_store *st)
     if (rc != SQLITE_OK)
         return store_err(rc);
     st->in_txn = 1;
-    ty_err e = store_catch_up(st); /* other writers' events since our last look */
-    if (e != TY_OK)
-        ty_store_rollback(st);
+    st->ntxn = 0;
+    /* other writers' events since our last look; or everything, if the index
+     * could not be trusted after an earlier failure */
+    ty_err e = st->index_bad ? reload_index(st) : store_catch_up(st);
+    if (e != TY_OK) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        st->in_txn = 0;
+    }
     return e;
 }
 
@@ -88,6 +95,7 @@ ty_err ty_store_commit(ty_store *st)
     }
     st->in_txn = 0;
     st->committed_seq = st->max_seq;
+    st->ntxn = 0;
     return TY_OK;
 }
 
@@ -97,7 +105,12 @@ void ty_store_rollback(ty_store *st)
         return;
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     st->in_txn = 0;
-    reload_index(st);
+    /* take this transaction's events back out of the index; if they were not all
+     * recorded, the index is rebuilt before the next write */
+    for (size_t i = 0; i < st->ntxn; i++)
+        ty_hashidx_remove(&st->dedup, st->txn_keys[i].hash, st->txn_keys[i].seq);
+    st->ntxn = 0;
+    st->max_seq = st->committed_seq;
 }
 
 ty_err ty_store_batch_open(ty_store *st, int64_t platform, const char *source, int64_t *batch)
@@ -110,8 +123,6 @@ ty_err ty_store_batch_open(ty_store *st, int64_t platform, const char *source, i
     sqlite3_bind_int64(s, 4, now);
     TY_TRY(step_done(s));
     *batch = sqlite3_last_insert_rowid(st->db);
-    st->batch_rejects_batch = *batch;
-    st->batch_rejects = 0;
     return TY_OK;
 }
 
@@ -129,13 +140,6 @@ ty_err ty_store_batch_count(ty_store *st, int64_t batch, uint64_t accepted, uint
 
 ty_err ty_store_add_reject(ty_store *st, int64_t batch, const ty_reject *rej)
 {
-    if (st->batch_rejects_batch != batch) {
-        st->batch_rejects_batch = batch;
-        st->batch_rejects = 0;
-    }
-    if (st->batch_rejects >= TY_STORE_REJECTS_KEPT)
-        return TY_OK;
-    st->batch_rejects++;
     sqlite3_stmt *s = st->st[ST_REJECT_INSERT];
     sqlite3_bind_int64(s, 1, batch);
     sqlite3_bind_int64(s, 2, (int64_t)rej->line);
@@ -192,9 +196,10 @@ static uint64_t event_key(const ty_store *st, int64_t platform, int type, const 
     return v;
 }
 
-/* Is the event at seq the same (platform, type, id)? */
+/* Is the event at seq the same (platform, type, id)? *same is 0 (no), TY_DUP_SAME
+ * or TY_DUP_CONFLICT (same identity, other content). */
 static ty_err same_event(ty_store *st, int64_t seq, int64_t platform, int type, const char *id,
-                         size_t n, int *same)
+                         size_t n, const char *body, size_t bn, int *same)
 {
     sqlite3_stmt *s = st->st[ST_EVENT_KEY];
     sqlite3_bind_int64(s, 1, seq);
@@ -202,8 +207,13 @@ static ty_err same_event(ty_store *st, int64_t seq, int64_t platform, int type, 
     *same = 0;
     if (rc == SQLITE_ROW) {
         const unsigned char *rid = sqlite3_column_text(s, 2);
-        *same = sqlite3_column_int64(s, 0) == platform && sqlite3_column_int(s, 1) == type &&
-                (size_t)sqlite3_column_bytes(s, 2) == n && memcmp(rid, id, n) == 0;
+        if (sqlite3_column_int64(s, 0) == platform && sqlite3_column_int(s, 1) == type &&
+            (size_t)sqlite3_column_bytes(s, 2) == n && memcmp(rid, id, n) == 0) {
+            const void *stored = sqlite3_column_blob(s, 3);
+            size_t sn = (size_t)sqlite3_column_bytes(s, 3);
+            *same = sn == bn && (bn == 0 || memcmp(stored, body, bn) == 0) ? TY_DUP_SAME
+                                                                           : TY_DUP_CONFLICT;
+        }
     }
     sqlite3_reset(s);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? TY_OK : store_err(rc);
@@ -232,6 +242,7 @@ ty_err ty_store_prepare_row(const ty_store *st, int64_t platform, const ty_recor
 {
     memset(row, 0, sizeof *row);
     int type = r->schema->type;
+    row->line = r->line;
     size_t idn;
     const char *id = ty_record_id(r, &idn);
     row->type = type;
@@ -321,9 +332,10 @@ ty_err ty_store_add_row(ty_store *st, int64_t platform, int64_t batch, const ty_
     int64_t cand;
     while (ty_hashidx_next(&st->dedup, row->key_hash, &pos, &cand)) {
         int same;
-        TY_TRY(same_event(st, cand, platform, row->type, id, idn, &same));
+        TY_TRY(same_event(st, cand, platform, row->type, id, idn, arena + row->off[TY_ROW_BODY],
+                          row->len[TY_ROW_BODY], &same));
         if (same) {
-            *dup = 1;
+            *dup = same;
             return TY_OK;
         }
     }
@@ -345,8 +357,24 @@ ty_err ty_store_add_row(ty_store *st, int64_t platform, int64_t batch, const ty_
     TY_TRY(step_done(s));
     if (row->type == TY_REC_PRODUCT || row->type == TY_REC_MERCHANT)
         TY_TRY(project(st, platform, row, arena, seq));
-    TY_TRY(ty_hashidx_insert(&st->dedup, row->key_hash, seq));
+    if (ty_hashidx_insert(&st->dedup, row->key_hash, seq) != TY_OK) {
+        st->index_bad = 1;
+        return TY_ENOMEM;
+    }
     st->max_seq = seq;
+    if (st->ntxn == st->captxn) {
+        size_t cap = st->captxn ? st->captxn * 2 : 16384;
+        ty_hashidx_slot *k = realloc(st->txn_keys, cap * sizeof *k);
+        if (!k) {
+            st->index_bad = 1; /* a rollback could not take it back out */
+            return TY_OK;
+        }
+        st->txn_keys = k;
+        st->captxn = cap;
+    }
+    st->txn_keys[st->ntxn].hash = row->key_hash;
+    st->txn_keys[st->ntxn].seq = seq;
+    st->ntxn++;
     return TY_OK;
 }
 

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,21 +168,34 @@ static ty_err load_secret(ty_store *st, const char *path, char *err, size_t errn
         randombytes_buf(k, sizeof k);
         to_hex(k, sizeof k, hex);
         hex[64] = '\n';
-        snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-        int w = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
+        int w = mkstemp(tmp); /* 0600, a fresh name: a stale temporary cannot block us */
         if (w < 0) {
-            snprintf(err, errn, "cannot create key file %s: %s", tmp, strerror(errno));
+            snprintf(err, errn, "cannot create a key file next to %s: %s", path, strerror(errno));
             return TY_EIO;
         }
         int ok = write(w, hex, 65) == 65 && fsync(w) == 0;
         close(w);
+        sodium_memzero(k, sizeof k);
+        sodium_memzero(hex, sizeof hex);
         if (!ok || (link(tmp, path) != 0 && errno != EEXIST)) {
             snprintf(err, errn, "cannot write key file %s: %s", path, strerror(errno));
             unlink(tmp);
             return TY_EIO;
         }
         unlink(tmp);
-        sodium_memzero(k, sizeof k);
+        /* The database will record this key's fingerprint and be fsynced; the link
+         * must be as durable, or a crash could leave a store whose key is gone. */
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", path);
+        int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || fsync(dfd) != 0) {
+            snprintf(err, errn, "cannot make key file %s durable: %s", path, strerror(errno));
+            if (dfd >= 0)
+                close(dfd);
+            return TY_EIO;
+        }
+        close(dfd);
         fd = open(path, O_RDONLY | O_CLOEXEC);
     }
     if (fd < 0) {
@@ -191,7 +205,12 @@ static ty_err load_secret(ty_store *st, const char *path, char *err, size_t errn
     struct stat sb;
     char hex[80];
     ssize_t n = -1;
-    if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) == 0)
+    if (fstat(fd, &sb) != 0) {
+        snprintf(err, errn, "cannot stat key file %s: %s", path, strerror(errno));
+        close(fd);
+        return TY_EIO;
+    }
+    if ((sb.st_mode & 077) == 0)
         n = read(fd, hex, sizeof hex - 1);
     close(fd);
     if ((sb.st_mode & 077) != 0) {
@@ -282,24 +301,30 @@ ty_err store_catch_up(ty_store *st)
     size_t n = 0;
     int rc;
     ty_err e = TY_OK;
+    /* max_seq moves only past rows that are in the index: a failure half-way
+     * (no memory to grow the table) must not leave rows behind it unindexed */
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         seq[n] = sqlite3_column_int64(s, 0);
         hash[n] = (uint64_t)sqlite3_column_int64(s, 1);
-        if (seq[n] > st->max_seq)
-            st->max_seq = seq[n];
         if (++n == RUN) {
             if ((e = ty_hashidx_insert_many(&st->dedup, hash, seq, n)) != TY_OK)
                 break;
+            st->max_seq = seq[n - 1];
             n = 0;
         }
     }
-    if (e == TY_OK && n)
+    if (e == TY_OK && n) {
         e = ty_hashidx_insert_many(&st->dedup, hash, seq, n);
+        if (e == TY_OK)
+            st->max_seq = seq[n - 1];
+    }
     sqlite3_reset(s);
-    if (e != TY_OK)
+    if (e == TY_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        e = store_err(rc);
+    if (e != TY_OK) {
+        st->index_bad = 1; /* rebuilt whole before the next write */
         return e;
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return store_err(rc);
+    }
     st->committed_seq = st->max_seq;
     return TY_OK;
 }
@@ -437,6 +462,7 @@ void ty_store_close(ty_store **pst)
     if (st->db && st->snap_path && st->dedup.slot && st->max_seq != st->snap_seq && st->max_seq > 0)
         snapshot_write(&st->dedup, st->snap_path, st->store_id, st->max_seq);
     free(st->snap_path);
+    free(st->txn_keys);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(st->st[i]);
     if (st->db)

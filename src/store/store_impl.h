@@ -36,10 +36,11 @@ struct ty_store {
     int64_t loaded_snap;        /* seq the snapshot loaded at open covered; 0 if none */
     int64_t committed_seq;      /* highest seq known committed */
     unsigned char dedup_key[crypto_shorthash_KEYBYTES];
-    unsigned char secret[32];    /* pseudonym key, from the key file */
-    ty_buf body;                 /* canonical JSON of the event being written */
-    int64_t batch_rejects_batch; /* rejects kept for this batch so far */
-    int64_t batch_rejects;
+    unsigned char secret[32];  /* pseudonym key, from the key file */
+    ty_buf body;               /* canonical JSON of the event being written */
+    int index_bad;             /* the index may miss events: rebuild before writing */
+    ty_hashidx_slot *txn_keys; /* (key_hash, seq) added in the open transaction, */
+    size_t ntxn, captxn;       /*   to take back out if it rolls back */
 };
 
 /* Loads seq/key_hash of events after st->max_seq into the index. */

@@ -51,6 +51,14 @@ expect_status "second ingest" $? 3
 expect_contains "re-send" out2.txt "accepted 0, duplicate 8, rejected 3"
 expect_eq "still 7 events" "$(sql s.db 'SELECT count(*) FROM events')" 7
 
+# The same id with different content is a duplicate too, but the sender is told.
+printf '{%s,"type":"review","id":"r-1","sku":"S1","stars":5,"text":"edited later"}\n' "$T" > edited.jsonl
+"$TIANYAN" ingest --db s.db --platform shop-a edited.jsonl > out2b.txt 2>&1
+expect_status "conflicting re-send" $? 3
+expect_contains "conflict counted" out2b.txt "accepted 0, duplicate 1 (1 with different content), rejected 0"
+expect_contains "conflict named" out2b.txt 'line 1: field "id": "r-1" was stored before with different content; this version is not stored (a correction needs a new id)'
+expect_eq "original kept" "$(sql s.db "SELECT json_extract(body, '\$.stars') FROM events WHERE rid = 'r-1'")" 1
+
 # Another platform may use the same ids: its events are its own.
 "$TIANYAN" ingest --db s.db --platform shop-b --create-platform feed.jsonl > out3.txt 2>&1
 expect_contains "other platform" out3.txt "accepted 7, duplicate 1, rejected 3"

@@ -56,7 +56,7 @@ while [ $t -le $trials ]; do
     "$TIANYAN" ingest --db crash.db --platform p --create-platform --batch 2000 feed.jsonl > final.txt 2>&1
     expect_status "trial $t: completing run" $? 3
     expect_eq "trial $t: exactly once" "$(sqlite3 crash.db 'SELECT count(*) || "/" || count(DISTINCT rid) FROM events')" "$distinct/$distinct"
-    acc=$(sed -n 's/.*accepted \([0-9]*\), duplicate \([0-9]*\),.*/\1 \2/p' final.txt)
+    acc=$(sed -n 's/.*accepted \([0-9]*\), duplicate \([0-9]*\).*/\1 \2/p' final.txt)
     set -- $acc
     expect_eq "trial $t: completing run accounts for every line" "$(($1 + $2))" "$valid"
     expect_eq "trial $t: completing run stored the rest" "$1" "$((distinct - stored))"

@@ -321,8 +321,9 @@ static void test_mixed_and_limits(void)
     {
         static char edge[4096];
         size_t eo = 0;
-        const char *head = "{\"spec_version\":\"1.0\",\"time\":\"2026-03-01T20:15:00+08:00\","
-                           "\"type\":\"review\",\"id\":\"e1\",\"sku\":\"s\",\"stars\":5,\"text\":\"";
+        const char *head =
+            "{\"spec_version\":\"1.0\",\"time\":\"2026-03-01T20:15:00+08:00\","
+            "\"type\":\"review\",\"id\":\"e1\",\"sku\":\"s\",\"stars\":5,\"text\":\"";
         size_t hl = strlen(head);
         memcpy(edge, head, hl);
         eo = hl;
@@ -333,11 +334,12 @@ static void test_mixed_and_limits(void)
         edge[eo++] = '\r';
         edge[eo++] = '\n';
         memcpy(edge + eo, edge, 302);
-        edge[eo + 73] = '2'; /* id e2 */
+        edge[eo + 73] = '2';  /* id e2 */
         edge[eo + 300] = 'x'; /* 301 bytes, then LF */
         eo += 301;
         edge[eo++] = '\n';
-        snprintf(edge + eo, sizeof edge - eo, "%s\"type\":\"review\",\"id\":\"e3\",\"sku\":\"s\",\"stars\":5}\n", HDR);
+        snprintf(edge + eo, sizeof edge - eo,
+                 "%s\"type\":\"review\",\"id\":\"e3\",\"sku\":\"s\",\"stars\":5}\n", HDR);
         for (size_t chunk = 7; chunk <= 301; chunk += 147) {
             decode(TY_FMT_JSONL, edge, chunk, 300, &r);
             CHECK_INT(r.nrec, 2);
@@ -463,14 +465,13 @@ static void test_csv(void)
 
     /* a row that cannot be read inside an order drops the whole order (stored
      * without that line, the corrected re-send would be a duplicate) */
-    const char *broken =
-        "type,id,time,spec_version,merchant_id,currency,sku,quantity,unit_price\n"
-        "order,o1,2026-03-01T20:15:00+08:00,1.0,M1,CNY,S1,1,100\n"
-        "order,o1,,,,,S2,2,50,EXTRA\n"
-        "order,o1,,,,,S3,3,70\n"
-        "order,o2,2026-03-01T20:15:00+08:00,1.0,M1,CNY,S1,1,100\n"
-        "order,o2,,,,,S\"2,2,50\n"
-        "order,o3,2026-03-01T20:15:00+08:00,1.0,M1,CNY,S1,1,100\n";
+    const char *broken = "type,id,time,spec_version,merchant_id,currency,sku,quantity,unit_price\n"
+                         "order,o1,2026-03-01T20:15:00+08:00,1.0,M1,CNY,S1,1,100\n"
+                         "order,o1,,,,,S2,2,50,EXTRA\n"
+                         "order,o1,,,,,S3,3,70\n"
+                         "order,o2,2026-03-01T20:15:00+08:00,1.0,M1,CNY,S1,1,100\n"
+                         "order,o2,,,,,S\"2,2,50\n"
+                         "order,o3,2026-03-01T20:15:00+08:00,1.0,M1,CNY,S1,1,100\n";
     decode(TY_FMT_CSV, broken, 0, 0, &r);
     CHECK_INT(r.nrec, 1);
     CHECK_INT(r.nrej, 2);

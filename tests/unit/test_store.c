@@ -22,7 +22,7 @@ static void path_in(char *out, size_t n, const char *name)
 typedef struct adder {
     ty_store *st;
     int64_t platform, batch;
-    int added, dups;
+    int added, dups, conflicts;
     ty_err err;
 } adder;
 
@@ -33,9 +33,10 @@ static ty_err add_rec(void *ctx, const ty_record *r)
     ty_err e = ty_store_add(a->st, a->platform, a->batch, r, &dup);
     if (e != TY_OK)
         a->err = e;
-    else if (dup)
+    else if (dup) {
         a->dups++;
-    else
+        a->conflicts += dup == TY_DUP_CONFLICT;
+    } else
         a->added++;
     return e;
 }
@@ -52,7 +53,7 @@ static ty_err rej_rec(void *ctx, const ty_reject *r)
 
 static adder add_jsonl(ty_store *st, const char *platform, const char *text, int commit)
 {
-    adder a = {st, 0, 0, 0, 0, TY_OK};
+    adder a = {st, 0, 0, 0, 0, 0, TY_OK};
     CHECK_INT(ty_store_platform(st, platform, 1, &a.platform), TY_OK);
     CHECK_INT(ty_store_begin(st), TY_OK);
     CHECK_INT(ty_store_batch_open(st, a.platform, "test", &a.batch), TY_OK);
@@ -138,6 +139,12 @@ static void test_exactly_once(void)
     a = add_jsonl(st, "p1", REVIEW("r2") REVIEW("r3"), 1);
     CHECK_INT(a.added, 1);
     CHECK_INT(a.dups, 1);
+    CHECK_INT(a.conflicts, 0);
+    /* the same id with other content: still a duplicate (not stored), but told apart */
+    a = add_jsonl(st, "p1", EV("review", "r3", "\"sku\":\"S1\",\"stars\":1,\"buyer\":\"alice-42\""),
+                  1);
+    CHECK_INT(a.dups, 1);
+    CHECK_INT(a.conflicts, 1);
     /* same id, other platform or other type: different events */
     a = add_jsonl(st, "p2", REVIEW("r1"), 1);
     CHECK_INT(a.added, 1);
@@ -387,6 +394,44 @@ static void test_ty_hashidx(void)
     }
     CHECK(x.count == 5000);
     CHECK(ty_hashidx_bytes(&x) >= 5000 * sizeof(ty_hashidx_slot) * 10 / 7);
+    ty_hashidx_free(&x);
+
+    /* removal keeps every other entry findable, whatever the clustering: a small
+     * table, hashes crowded into few home slots, random removals checked against
+     * a plain array */
+    enum { N = 3000 };
+    static uint64_t h[N];
+    static int live[N];
+    CHECK_INT(ty_hashidx_init(&x, N), TY_OK);
+    uint64_t r = 88172645463325252ULL;
+    for (int i = 0; i < N; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        h[i] = (r % 64) * 0x10001ULL + (r & 0xff00000000ULL); /* many shared low bits */
+        CHECK_INT(ty_hashidx_insert(&x, h[i], i + 1), TY_OK);
+        live[i] = 1;
+    }
+    for (int round = 0; round < 2 * N; round++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        int i = (int)(r % N);
+        if (live[i]) {
+            ty_hashidx_remove(&x, h[i], i + 1);
+            live[i] = 0;
+        }
+    }
+    int missing = 0, ghosts = 0, nlive = 0;
+    for (int i = 0; i < N; i++) {
+        uint64_t pos = UINT64_MAX;
+        int64_t v;
+        int found = 0;
+        while (ty_hashidx_next(&x, h[i], &pos, &v))
+            found |= v == i + 1;
+        missing += live[i] && !found;
+        ghosts += !live[i] && found;
+        nlive += live[i];
+    }
+    CHECK_INT(missing, 0);
+    CHECK_INT(ghosts, 0);
+    CHECK_INT(x.count, nlive);
     ty_hashidx_free(&x);
 }
 
