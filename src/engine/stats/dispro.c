@@ -135,10 +135,14 @@ ty_err ty_dispro_table(const ty_dispro_counts *t, const ty_mgps_prior *prior, ty
 {
     if (!t || !out)
         return TY_EINVAL;
-    double a = (double)t->a, b = (double)t->b, c = (double)t->c, d = (double)t->d;
-    double n = a + b + c + d;
-    if (n == 0 || n > TY_DISPRO_MAX_N)
+    /* N in integers: a sum of doubles would round 2^53 + 1 down and pass. */
+    uint64_t sum;
+    if (__builtin_add_overflow(t->a, t->b, &sum) || __builtin_add_overflow(sum, t->c, &sum) ||
+        __builtin_add_overflow(sum, t->d, &sum) || sum == 0 || (double)sum > TY_DISPRO_MAX_N ||
+        sum > (UINT64_C(1) << 53))
         return TY_EINVAL;
+    double a = (double)t->a, b = (double)t->b, c = (double)t->c, d = (double)t->d;
+    double n = (double)sum;
     if (prior && ty_mgps_prior_check(prior) != TY_OK)
         return TY_EINVAL;
     dispro_gsl_init();
