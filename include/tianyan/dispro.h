@@ -82,7 +82,16 @@ enum {
     TY_DISPRO_IC_CI_EXACT = 1u << 6,  /* not an error: a + 0.5 < 1, so ic025/ic975 are
                                          the exact gamma limits (see ic025) */
     TY_DISPRO_MGPS_NONE = 1u << 7,    /* no prior was given: mgps is all NaN */
+    TY_DISPRO_GAMMA_RANGE = 1u << 8,  /* a gamma shape above TY_DISPRO_GAMMA_MAX_SHAPE:
+                                         ic025_gamma, ic975_gamma, mgps.eb05 and mgps.eb95
+                                         are NaN (everything else is computed) */
 };
+
+/* GSL's gamma quantile and CDF are reliable up to about this shape (the
+ * quantile returns NaN a little beyond 10^5, the CDF drifts past 10^7); a cell
+ * with a count above it has no gamma-based limits. No product-reaction cell
+ * comes near it. */
+#define TY_DISPRO_GAMMA_MAX_SHAPE 1e5
 
 /* Every statistic of one table. Intervals are two-sided 95% unless named
  * otherwise; "_lo/_hi" are their limits. */
@@ -136,9 +145,8 @@ ty_err ty_mgps_prior_check(const ty_mgps_prior *p);
  * allocated and freed inside the call; pass one to score many tables without
  * allocating.
  * Errors: TY_EINVAL when N = 0, N > TY_DISPRO_MAX_N or the prior is invalid;
- * TY_ENOMEM when work is NULL and allocation fails; TY_ELIMIT when the MGPS
- * quantile search fails (not expected for a valid prior). *out is filled
- * completely only on TY_OK.
+ * TY_ENOMEM when work is NULL and allocation fails. *out is filled only on
+ * TY_OK.
  */
 ty_err ty_dispro_table(const ty_dispro_counts *t, const ty_mgps_prior *prior, ty_dispro_work *work,
                        ty_dispro_result *out);
@@ -147,7 +155,8 @@ ty_err ty_dispro_table(const ty_dispro_counts *t, const ty_mgps_prior *prior, ty
  * The MGPS posterior of one cell with count n (a whole number >= 0) and
  * expected count E >= 0 (E = 0 gives the prior). work as in ty_dispro_table.
  * Errors: TY_EINVAL for an invalid prior, n or E; TY_ENOMEM; TY_ELIMIT when the
- * quantile search fails.
+ * quantiles cannot be computed (a shape above TY_DISPRO_GAMMA_MAX_SHAPE): *out
+ * then holds qn, elog and ebgm, with eb05 and eb95 NaN.
  */
 ty_err ty_mgps_posterior(const ty_mgps_prior *prior, double n, double E, ty_dispro_work *work,
                          ty_mgps_cell *out);

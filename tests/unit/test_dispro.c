@@ -445,7 +445,7 @@ static void test_zeros(void)
         CHECK_INT(!!(f & TY_DISPRO_CHI2_UNDEF), chi_undef);
         CHECK_INT(!!(f & TY_DISPRO_EVANS_UNDEF), prr_undef || chi_undef);
         CHECK_INT(!!(f & TY_DISPRO_IC_CI_EXACT), t.a == 0);
-        CHECK(!(f & TY_DISPRO_MGPS_NONE));
+        CHECK(!(f & (TY_DISPRO_MGPS_NONE | TY_DISPRO_GAMMA_RANGE)));
         CHECK_INT(isnan(r.prr), prr_undef);
         CHECK_INT(isnan(r.prr_lo) || isnan(r.prr_hi) || isnan(r.prr_se),
                   !!(f & TY_DISPRO_PRR_CI_UNDEF));
@@ -482,6 +482,16 @@ static void test_zeros(void)
     CHECK_NEAR(r.chi2_yates, yates, 1e-12 * yates);
     double plain = pow(40.0 * 130 - 10.0 * 20, 2) * 200 / (50.0 * 150 * 60 * 140);
     CHECK_NEAR(r.chi2, plain, 1e-12 * plain);
+
+    /* Counts beyond GSL's reliable gamma range (a + 0.5 > 1e5): the gamma-based
+     * limits are NaN and flagged, the rest is computed. */
+    r = table(2000000, 8000000, 16000000, 4000000, &th);
+    CHECK(r.flags & TY_DISPRO_GAMMA_RANGE);
+    CHECK(isnan(r.ic025_gamma) && isnan(r.ic975_gamma) && isnan(r.mgps.eb05) && isnan(r.mgps.eb95));
+    CHECK(isfinite(r.ic025) && isfinite(r.ic975) && isfinite(r.mgps.ebgm) && isfinite(r.chi2));
+    r = table(99990, 10, 10, 10, &th); /* shapes 99990.5, 99990.2, 99992: in range */
+    CHECK(!(r.flags & TY_DISPRO_GAMMA_RANGE));
+    CHECK(isfinite(r.ic025_gamma) && isfinite(r.mgps.eb05) && isfinite(r.mgps.eb95));
 
     /* Bad input */
     ty_dispro_counts big = {UINT64_C(1) << 53, 1, 0, 0}; /* N = 2^53 + 1 */

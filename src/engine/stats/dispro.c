@@ -94,8 +94,17 @@ static void shrink_ic(double o, double e, ty_dispro_result *r)
 {
     double shape = o + TY_IC_SHRINK, rate = e + TY_IC_SHRINK;
     r->ic = log2(shape / rate);
-    r->ic025_gamma = log2(gsl_cdf_gamma_Pinv(0.025, shape, 1 / rate));
-    r->ic975_gamma = log2(gsl_cdf_gamma_Pinv(0.975, shape, 1 / rate));
+    double lo = NAN, hi = NAN;
+    if (shape <= TY_DISPRO_GAMMA_MAX_SHAPE) {
+        lo = gsl_cdf_gamma_Pinv(0.025, shape, 1 / rate);
+        hi = gsl_cdf_gamma_Pinv(0.975, shape, 1 / rate);
+    }
+    if (isfinite(lo) && lo > 0 && isfinite(hi) && hi > 0) {
+        r->ic025_gamma = log2(lo);
+        r->ic975_gamma = log2(hi);
+    } else {
+        r->ic025_gamma = r->ic975_gamma = undef(&r->flags, TY_DISPRO_GAMMA_RANGE);
+    }
     if (shape >= 1) {
         double s = 1 / sqrt(shape);
         r->ic025 = r->ic - 3.3 * s - 2 * s * s * s;
@@ -169,7 +178,9 @@ ty_err ty_dispro_table(const ty_dispro_counts *t, const ty_mgps_prior *prior, ty
 
     if (prior) {
         ty_err e = ty_mgps_posterior(prior, a, r.expected, work, &r.mgps);
-        if (e != TY_OK)
+        if (e == TY_ELIMIT) /* only the quantiles are missing */
+            r.flags |= TY_DISPRO_GAMMA_RANGE;
+        else if (e != TY_OK)
             return e;
     } else {
         r.flags |= TY_DISPRO_MGPS_NONE;

@@ -132,6 +132,8 @@ static double mix_cdf_gap(double x, void *arg)
  * which bracket the root for GSL's Brent solver. */
 static ty_err mix_quantile(gsl_root_fsolver *s, mix_cdf *m, double *out)
 {
+    if (m->s1 > TY_DISPRO_GAMMA_MAX_SHAPE || m->s2 > TY_DISPRO_GAMMA_MAX_SHAPE)
+        return TY_ELIMIT;
     double x1 = gsl_cdf_gamma_Pinv(m->target, m->s1, 1 / m->r1);
     double x2 = gsl_cdf_gamma_Pinv(m->target, m->s2, 1 / m->r2);
     if (!pos_finite(x1) || !pos_finite(x2))
@@ -189,8 +191,9 @@ ty_err ty_mgps_posterior(const ty_mgps_prior *pr, double n, double e, ty_dispro_
         err = mix_quantile(work->brent, &m, &c.eb95);
     }
     ty_dispro_work_free(&own);
-    if (err == TY_OK)
-        *out = c;
+    if (err != TY_OK)
+        c.eb05 = c.eb95 = NAN;
+    *out = c;
     return err;
 }
 
