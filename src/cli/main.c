@@ -38,7 +38,7 @@ static const cli_cmd commands[] = {
     {"spec", "print the exchange-spec field tables (Markdown)", "[--enums]",
      "Prints the record types, fields and enumerations exactly as this build validates them.",
      spec_opts, cmd_spec},
-    {"stats", "counts per record type, platform and day; disproportionality of a 2x2 table",
+    {"stats", "counts per record type, platform and day; `stats dispro`: PRR, IC, EBGM",
      "--db PATH [--utc-offset +08:00] | dispro --a N --b N --c N --d N [--mgps PRIOR] [--json]",
      "Days are counted in the given UTC offset (default +08:00, China Standard Time). `tianyan "
      "stats dispro --help` describes the disproportionality calculator (PRR, ROR, chi-squared, "
