@@ -1,4 +1,5 @@
-/* cmd_stats.c - `tianyan stats`: counts per platform, record type and day. */
+/* cmd_stats.c - `tianyan stats`: counts per platform, record type and day;
+ * `tianyan stats dispro ...` is handed to its own command (cmd_dispro.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,9 @@ static ty_err print_row(void *ctx, const ty_stat_row *r)
 
 int cmd_stats(const cli_cmd *c, int argc, char **argv)
 {
+    /* A subcommand has its own option table, so it is dispatched before parsing. */
+    if (argc >= 2 && strcmp(argv[1], "dispro") == 0)
+        return stats_dispro_cmd.run(&stats_dispro_cmd, argc - 1, argv + 1);
     cli_args a;
     int done;
     int rc = cli_parse(c, argc, argv, &a, &done);

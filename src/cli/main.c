@@ -39,9 +39,12 @@ static const cli_cmd commands[] = {
     {"spec", "print the exchange-spec field tables (Markdown)", "[--enums]",
      "Prints the record types, fields and enumerations exactly as this build validates them.",
      spec_opts, cmd_spec},
-    {"stats", "counts per record type, platform and day", "--db PATH [--utc-offset +08:00]",
-     "Days are counted in the given UTC offset (default +08:00, China Standard Time).", stats_opts,
-     cmd_stats},
+    {"stats", "counts per record type, platform and day; `stats dispro`: PRR, IC, EBGM",
+     "--db PATH [--utc-offset +08:00] | dispro --a N --b N --c N --d N [--mgps PRIOR] [--json]",
+     "Days are counted in the given UTC offset (default +08:00, China Standard Time). `tianyan "
+     "stats dispro --help` describes the disproportionality calculator (PRR, ROR, chi-squared, "
+     "IC, BCPNN, EBGM).",
+     stats_opts, cmd_stats},
 };
 
 #define NCMD (sizeof commands / sizeof commands[0])
