@@ -25,15 +25,15 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: train-text [--data CSV] [--out FILE] [--check] [--cv] [--lambda X] "
-               "[--mix X]\n"
-               "                  [--min-count N] [--ngrams N] [--no-lexicon]\n"
-               "  --data CSV     labelled reviews (default " TY_SHARED_DATA
-               "/reviews-zh/shampoo_dev.csv)\n"
-               "  --out FILE     model file to write (default " TY_DATA_DIR
-               "/model/sentiment.txt)\n"
-               "  --check        do not write: exit 1 when FILE differs from what is trained\n"
-               "  --cv           5-fold cross-validation on the training rows; writes nothing\n");
+    fprintf(f,
+            "usage: train-text [--data CSV] [--out FILE] [--check] [--cv] [--lambda X] "
+            "[--mix X]\n"
+            "                  [--min-count N] [--ngrams N] [--no-lexicon]\n"
+            "  --data CSV     labelled reviews (default " TY_SHARED_DATA
+            "/reviews-zh/shampoo_dev.csv)\n"
+            "  --out FILE     model file to write (default " TY_DATA_DIR "/model/sentiment.txt)\n"
+            "  --check        do not write: exit 1 when FILE differs from what is trained\n"
+            "  --cv           5-fold cross-validation on the training rows; writes nothing\n");
 }
 
 static int num(const char *opt, const char *s, double lo, double hi, double *out)
@@ -141,11 +141,16 @@ int main(int argc, char **argv)
     train_opts o;
     train_opts_default(&o);
     static const struct option lo[] = {
-        {"data", required_argument, NULL, 'd'},   {"out", required_argument, NULL, 'o'},
-        {"check", no_argument, NULL, 'c'},        {"cv", no_argument, NULL, 'v'},
-        {"lambda", required_argument, NULL, 'l'}, {"mix", required_argument, NULL, 'm'},
-        {"min-count", required_argument, NULL, 'n'}, {"ngrams", required_argument, NULL, 'g'},
-        {"no-lexicon", no_argument, NULL, 'x'},   {"help", no_argument, NULL, 'h'},
+        {"data", required_argument, NULL, 'd'},
+        {"out", required_argument, NULL, 'o'},
+        {"check", no_argument, NULL, 'c'},
+        {"cv", no_argument, NULL, 'v'},
+        {"lambda", required_argument, NULL, 'l'},
+        {"mix", required_argument, NULL, 'm'},
+        {"min-count", required_argument, NULL, 'n'},
+        {"ngrams", required_argument, NULL, 'g'},
+        {"no-lexicon", no_argument, NULL, 'x'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int ch;

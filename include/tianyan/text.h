@@ -11,7 +11,8 @@
  *     negated and do not raise their class;
  *   - a trained model (data/model/sentiment.txt): character n-gram weights
  *     (NB-weighted logistic regression) giving the probability that the text
- *     is negative.
+ *     is negative; texts without Chinese characters are scored from their
+ *     lexicon hits by a small lexicon-only model trained on the same data.
  *
  * Threads: a ty_text handle is used by one thread at a time (it owns the
  * Hyperscan scratch and the model's per-call buffers). Other threads get
@@ -64,6 +65,7 @@ typedef struct ty_text_result {
     double score;       /* model probability that the text is negative, 0..1 */
     int negative;       /* verdict: score >= 0.5 */
     unsigned features;  /* model features found in the text; 0 means score is the prior */
+    int lexicon_only;   /* no Chinese character: scored from the lexicon hits alone */
     size_t bad_utf8_at; /* on TY_EPARSE: byte offset of the first invalid UTF-8 sequence */
 } ty_text_result;
 

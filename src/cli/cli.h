@@ -59,8 +59,9 @@ int cmd_simulate(const cli_cmd *c, int argc, char **argv);
 int cmd_spec(const cli_cmd *c, int argc, char **argv);
 int cmd_demo(const cli_cmd *c, int argc, char **argv);
 int cmd_platform(const cli_cmd *c, int argc, char **argv);
+int cmd_text(const cli_cmd *c, int argc, char **argv);
 
 extern const cli_opt ingest_opts[], stats_opts[], simulate_opts[], spec_opts[], demo_opts[],
-    platform_opts[];
+    platform_opts[], text_opts[];
 
 #endif

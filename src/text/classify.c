@@ -60,8 +60,8 @@ static ty_err handle_new(text_shared *sh, const hs_scratch_t *proto, ty_text **o
     if (!t)
         return TY_ENOMEM;
     t->sh = sh;
-    hs_error_t he = proto ? hs_clone_scratch(proto, &t->scratch)
-                          : hs_alloc_scratch(sh->lex.db, &t->scratch);
+    hs_error_t he =
+        proto ? hs_clone_scratch(proto, &t->scratch) : hs_alloc_scratch(sh->lex.db, &t->scratch);
     t->stamp = calloc(sh->model.n ? sh->model.mask + 1 : 1, sizeof *t->stamp);
     if (he != HS_SUCCESS || !t->stamp) {
         if (he == HS_SUCCESS)
@@ -218,7 +218,8 @@ static int overlaps(const raw_match *a, const raw_match *b)
 /* Clause punctuation: a negation does not reach across it. */
 static int clause_break(const char *text, uint32_t from, uint32_t to)
 {
-    const unsigned char *p = (const unsigned char *)text + from, *e = (const unsigned char *)text + to;
+    const unsigned char *p = (const unsigned char *)text + from,
+                        *e = (const unsigned char *)text + to;
     for (; p < e; p++) {
         if (*p == ',' || *p == '.' || *p == '!' || *p == '?' || *p == ';' || *p == ':' ||
             *p == '\n')
@@ -244,7 +245,7 @@ static uint32_t chars(const char *text, uint32_t from, uint32_t to)
     return n;
 }
 
-#define CUE_WINDOW_ZH 4     /* characters between a Chinese cue and its term */
+#define CUE_WINDOW_ZH    4  /* characters between a Chinese cue and its term */
 #define CUE_WINDOW_LATIN 24 /* characters between an English cue and its term */
 
 /* Is the class hit r negated by a live cue? Sets *cue to it. */
@@ -288,7 +289,7 @@ void text_lexicon(ty_text *clf, const char *text, size_t len, ty_text_result *ou
         hs_scan(clf->sh->lex.db, text, (unsigned)len, 0, clf->scratch, on_match, clf);
     size_t n = clf->nraw;
     raw_match *m = clf->raw;
-#define KIND(x) (terms[(x)->id].kind)
+#define KIND(x)     (terms[(x)->id].kind)
 #define IS_CLASS(x) (KIND(x) < TY_TEXT_NCLASSES)
     /* 1 */
     for (size_t i = 0; i < n; i++)
@@ -386,10 +387,21 @@ void text_score(ty_text *clf, const char *text, size_t len, ty_text_result *out)
         clf->gen = 1;
     }
     score_ctx s = {m, clf->stamp, clf->gen, m->bias, 0};
-    feat_ngrams(clf->sh->fold, text, len, m->nmax, add_feature, &s);
-    if (m->lex)
+    feat_mask mask[TY_TEXT_HITS_MAX];
+    size_t nmask = m->lex ? feat_mask_of(out, mask, TY_TEXT_HITS_MAX) : 0;
+    size_t han = feat_ngrams(clf->sh->fold, text, len, m->nmax, mask, nmask, add_feature, &s);
+    out->lexicon_only = 0;
+    if (m->lex && han == 0) {
+        /* no Chinese: the n-grams say nothing; the lexicon-only model speaks */
+        s.z = m->lex_bias;
+        s.found = 0;
+        for (size_t i = 0; i < out->nhits; i++)
+            add_feature(&s, FEAT_LEXONLY(LEXONLY_GROUP(out->hits[i].cls), out->hits[i].negated));
+        out->lexicon_only = 1;
+    } else if (m->lex) {
         for (size_t i = 0; i < out->nhits; i++)
             add_feature(&s, FEAT_LEX(out->hits[i].cls, out->hits[i].negated));
+    }
     out->score = 1.0 / (1.0 + exp(-s.z));
     out->negative = out->score >= 0.5;
     out->features = s.found;
@@ -402,6 +414,7 @@ ty_err ty_text_classify(ty_text *clf, const char *text, size_t len, ty_text_resu
     out->score = 0.5;
     out->negative = 0;
     out->features = 0;
+    out->lexicon_only = 0;
     out->bad_utf8_at = 0;
     if (len > TY_TEXT_LEN_MAX)
         return TY_ELIMIT;

@@ -31,8 +31,8 @@
 #define LEX_FILE_MAX (1u << 20) /* bytes in one lexicon file */
 
 static const char *const kind_names[LEX_NKINDS] = {
-    "allergy", "counterfeit", "expired",  "damaged",  "label", "harmful",
-    "negative", "negation",   "negation-after", "contrast", "guard",
+    "allergy",  "counterfeit", "expired",        "damaged",  "label", "harmful",
+    "negative", "negation",    "negation-after", "contrast", "guard",
 };
 
 /* The configurations the traditional variants of a simplified entry come from. */
@@ -154,8 +154,8 @@ static ty_err add_term(loader *L, const entry *e, const char *t, size_t n)
                 return TY_OK;
         }
     }
-    TY_TRY(grow((void **)&lx->terms, &L->capterms, lx->nterms + 1, sizeof *lx->terms,
-                LEX_TERMS_MAX));
+    TY_TRY(
+        grow((void **)&lx->terms, &L->capterms, lx->nterms + 1, sizeof *lx->terms, LEX_TERMS_MAX));
     size_t cap = L->capterms;
     char **ne = realloc(L->exprs, cap * sizeof *ne);
     if (!ne)
@@ -248,8 +248,7 @@ static ty_err read_file(loader *L, const char *dir, const char *name, int simpli
         }
         rc = grow((void **)&L->ents, &L->capents, L->nents + 1, sizeof *L->ents, LEX_TERMS_MAX);
         if (rc != TY_OK) {
-            snprintf(L->err, L->errn, "%s:%u: more than %d entries", path, lineno,
-                     LEX_TERMS_MAX);
+            snprintf(L->err, L->errn, "%s:%u: more than %d entries", path, lineno, LEX_TERMS_MAX);
             break;
         }
         entry *e = &L->ents[L->nents++];
@@ -353,8 +352,7 @@ ty_err lex_load(lex_db *lx, const char *data_dir, char *err, size_t errn)
                                  HS_MODE_BLOCK, NULL, &lx->db, &ce) != HS_SUCCESS) {
                 int at = ce ? ce->expression : -1;
                 snprintf(err, errn, "Hyperscan: %s%s%s", ce ? ce->message : "compile failed",
-                         at >= 0 ? " in term " : "",
-                         at >= 0 ? lx->pool + lx->terms[at].entry : "");
+                         at >= 0 ? " in term " : "", at >= 0 ? lx->pool + lx->terms[at].entry : "");
                 hs_free_compile_error(ce);
                 lx->db = NULL;
                 rc = TY_EINVAL;

@@ -13,7 +13,10 @@
  *     case; the ideographic space and every control or space character become
  *     one space, and runs of spaces one space;
  *   - the byte order mark and zero-width characters are dropped.
- * Features are the n-grams of length 1..nmax of the normalised code points.
+ * Features are the n-grams of length 1..nmax of the normalised code points,
+ * except those lying wholly inside a negated lexicon hit: "没有过敏" should not
+ * count the n-grams of "过敏" as if someone had reacted. The negated hit is a
+ * feature of its own ("@allergy!").
  *
  * The model file (text, versioned):
  *     # comment lines
@@ -21,12 +24,17 @@
  *     ngrams N
  *     lexicon 0|1
  *     bias B
+ *     lexicon-bias B2
  *     features K
  *     then K lines "WEIGHT<TAB>FEATURE", FEATURE being the n-gram itself in
  *     UTF-8 (it may contain a space) or "@class" / "@class!" for a lexicon hit
- *     of a class (not negated / negated).
+ *     of a class (not negated / negated); "@@risk", "@@negative" (and with
+ *     "!") are the weights of the lexicon-only model.
  * A text's score is the logistic function of bias plus the weights of the
- * distinct features it contains.
+ * distinct features it contains. A text without any Chinese character (the
+ * n-grams were learnt from Chinese reviews) is scored by the lexicon-only
+ * model instead: lexicon-bias plus the "@@" weights of its hits, so English
+ * verdicts rest on the English lexicon rather than on a prior.
  */
 #include <errno.h>
 #include <math.h>
@@ -174,23 +182,51 @@ static inline uint32_t norm_cp(const uint16_t *fold, uint32_t c)
     return c;
 }
 
-void feat_ngrams(const uint16_t *fold, const char *text, size_t len, int nmax,
-                 void (*fn)(void *ctx, uint64_t key), void *ctx)
+/* Does a masked range hold the whole n-gram from byte first to byte last? */
+static inline int masked(const feat_mask *mask, size_t nmask, size_t first, size_t last)
 {
-    const unsigned char *p = (const unsigned char *)text, *end = p + len;
+    for (size_t i = 0; i < nmask; i++)
+        if (mask[i].off <= first && last < (size_t)mask[i].off + mask[i].len)
+            return 1;
+    return 0;
+}
+
+size_t feat_ngrams(const uint16_t *fold, const char *text, size_t len, int nmax,
+                   const feat_mask *mask, size_t nmask, void (*fn)(void *ctx, uint64_t key),
+                   void *ctx)
+{
+    size_t han = 0;
+    const unsigned char *s = (const unsigned char *)text, *p = s, *end = p + len;
     uint32_t a = 0, b = 0; /* the two code points before c (0 = none yet) */
+    size_t oa = 0, ob = 0; /* their byte offsets */
     while (p < end) {
-        uint32_t c = norm_cp(fold, get_utf8(&p));
+        size_t oc = (size_t)(p - s);
+        uint32_t raw = get_utf8(&p);
+        han += raw >= FOLD_LO && raw < FOLD_HI;
+        uint32_t c = norm_cp(fold, raw);
         if (c == 0 || (c == ' ' && b == ' '))
             continue;
-        fn(ctx, FEAT_KEY3(0, 0, c));
-        if (nmax >= 2 && b)
+        if (!nmask || !masked(mask, nmask, oc, oc))
+            fn(ctx, FEAT_KEY3(0, 0, c));
+        if (nmax >= 2 && b && (!nmask || !masked(mask, nmask, ob, oc)))
             fn(ctx, FEAT_KEY3(0, b, c));
-        if (nmax >= 3 && a)
+        if (nmax >= 3 && a && (!nmask || !masked(mask, nmask, oa, oc)))
             fn(ctx, FEAT_KEY3(a, b, c));
         a = b;
+        oa = ob;
         b = c;
+        ob = oc;
     }
+    return han;
+}
+
+size_t feat_mask_of(const ty_text_result *r, feat_mask *mask, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nhits && n < max; i++)
+        if (r->hits[i].negated)
+            mask[n++] = (feat_mask){r->hits[i].off, r->hits[i].len};
+    return n;
 }
 
 void feat_key_text(uint64_t key, char *out, size_t outn)
@@ -201,8 +237,11 @@ void feat_key_text(uint64_t key, char *out, size_t outn)
         return;
     }
     if (FEAT_IS_LEX(key)) {
-        snprintf(out, outn, "@%s%s", ty_text_class_name((int)((key >> 1) & 0xFF)),
-                 (key & 1) ? "!" : "");
+        int cls = (int)((key >> 1) & 0xFF);
+        if (key & ((uint64_t)1 << 20))
+            snprintf(out, outn, "@@%s%s", cls ? "negative" : "risk", (key & 1) ? "!" : "");
+        else
+            snprintf(out, outn, "@%s%s", ty_text_class_name(cls), (key & 1) ? "!" : "");
         return;
     }
     size_t k = 0;
@@ -237,13 +276,17 @@ size_t model_find(const text_model *m, uint64_t key)
 /* Parses a feature's text back into its key; 0 when it is not a valid feature. */
 static uint64_t parse_feature(const char *s, size_t n)
 {
-    if (n && s[0] == '@') {
-        int neg = n > 1 && s[n - 1] == '!';
-        size_t m = n - 1 - (size_t)neg;
+    if (n > 1 && s[0] == '@') {
+        int only = s[1] == '@';
+        int neg = s[n - 1] == '!';
+        size_t m = n - 1 - (size_t)only - (size_t)neg;
         for (int c = 0; c < TY_TEXT_NCLASSES; c++) {
-            const char *name = ty_text_class_name(c);
-            if (strlen(name) == m && memcmp(name, s + 1, m) == 0)
-                return FEAT_LEX(c, neg);
+            const char *name = only ? (c == 0   ? "risk"
+                                       : c == 1 ? "negative"
+                                                : "")
+                                    : ty_text_class_name(c);
+            if (strlen(name) == m && memcmp(name, s + 1 + only, m) == 0)
+                return only ? FEAT_LEXONLY(c, neg) : FEAT_LEX(c, neg);
         }
     }
     uint32_t cp[3];
@@ -262,8 +305,9 @@ static uint64_t parse_feature(const char *s, size_t n)
     }
     if (k == 0)
         return 0;
-    return k == 1 ? FEAT_KEY3(0, 0, cp[0])
-                  : k == 2 ? FEAT_KEY3(0, cp[0], cp[1]) : FEAT_KEY3(cp[0], cp[1], cp[2]);
+    return k == 1   ? FEAT_KEY3(0, 0, cp[0])
+           : k == 2 ? FEAT_KEY3(0, cp[0], cp[1])
+                    : FEAT_KEY3(cp[0], cp[1], cp[2]);
 }
 
 void model_free(text_model *m)
@@ -318,6 +362,13 @@ ty_err model_parse(text_model *m, const char *text, size_t len, const char *name
                 m->nmax = (int)v;
             } else if (strncmp(line, "lexicon ", 8) == 0) {
                 m->lex = strcmp(line + 8, "1") == 0;
+            } else if (strncmp(line, "lexicon-bias ", 13) == 0) {
+                errno = 0;
+                m->lex_bias = strtod(line + 13, &e);
+                if (errno || *e || !isfinite(m->lex_bias)) {
+                    snprintf(err, errn, "%s:%u: bad lexicon-bias", name, lineno);
+                    goto fail;
+                }
             } else if (strncmp(line, "bias ", 5) == 0) {
                 errno = 0;
                 m->bias = strtod(line + 5, &e);
@@ -331,9 +382,8 @@ ty_err model_parse(text_model *m, const char *text, size_t len, const char *name
                 nfeat = strtol(line + 9, &e, 10);
                 if (errno || *e || nfeat < 0 || nfeat > MODEL_FEATURES_MAX || !have_bias ||
                     !m->nmax) {
-                    snprintf(err, errn,
-                             "%s:%u: features must be 0 to %d, after ngrams and bias", name,
-                             lineno, MODEL_FEATURES_MAX);
+                    snprintf(err, errn, "%s:%u: features must be 0 to %d, after ngrams and bias",
+                             name, lineno, MODEL_FEATURES_MAX);
                     goto fail;
                 }
                 size_t slots = 16;

@@ -26,7 +26,7 @@ enum {
     LEX_NKINDS
 };
 
-#define LEX_TERM_MAX 128    /* bytes in one lexicon term */
+#define LEX_TERM_MAX  128   /* bytes in one lexicon term */
 #define LEX_TERMS_MAX 20000 /* patterns in the compiled database, variants included */
 
 typedef struct lex_term {
@@ -62,7 +62,13 @@ void lex_free(lex_db *lx);
  * so a unigram is (0,0,a)), and lexicon features above every code point. */
 #define FEAT_KEY3(a, b, c) (((uint64_t)(a) << 42) | ((uint64_t)(b) << 21) | (uint64_t)(c))
 #define FEAT_LEX(cls, neg) (((uint64_t)0x1FFFFF << 42) | ((uint64_t)(cls) << 1) | (uint64_t)(neg))
-#define FEAT_IS_LEX(k) (((k) >> 42) == 0x1FFFFF)
+#define FEAT_IS_LEX(k)     (((k) >> 42) == 0x1FFFFF)
+/* Features of the lexicon-only model (texts without Chinese characters): hits of any risk class
+ * (group 0) or of negative sentiment (group 1), negated or not. Risk classes are pooled because
+ * the training reviews rarely mention some of them (harmful substances) while a buyer who names
+ * one is complaining. */
+#define FEAT_LEXONLY(group, neg) (FEAT_LEX(group, neg) | ((uint64_t)1 << 20))
+#define LEXONLY_GROUP(cls)       ((cls) == TY_TEXT_NEGATIVE ? 1 : 0)
 
 typedef struct text_model {
     uint64_t *keys; /* open addressing, 0 = empty */
@@ -70,18 +76,29 @@ typedef struct text_model {
     size_t mask; /* slots - 1 */
     size_t n;    /* features */
     double bias;
-    int nmax; /* longest n-gram */
-    int lex;  /* lexicon features used */
+    double lex_bias; /* bias of the lexicon-only model */
+    int nmax;        /* longest n-gram */
+    int lex;         /* lexicon features used */
 } text_model;
 
 /* Builds the fold table (FOLD_HI - FOLD_LO entries, the identity where OpenCC
  * changes nothing). The caller frees it. */
 ty_err fold_build(uint16_t **fold, char *err, size_t errn);
 
+/* Byte ranges whose n-grams are not features (negated lexicon hits). */
+typedef struct feat_mask {
+    uint32_t off, len;
+} feat_mask;
+
 /* Normalises text (see model.c) and calls fn once per n-gram occurrence of
- * lengths 1..nmax (duplicates included). text must be valid UTF-8. */
-void feat_ngrams(const uint16_t *fold, const char *text, size_t len, int nmax,
-                 void (*fn)(void *ctx, uint64_t key), void *ctx);
+ * lengths 1..nmax (duplicates included), skipping n-grams inside a mask range.
+ * text must be valid UTF-8. Returns the number of Chinese characters (U+3400..U+9FFF). */
+size_t feat_ngrams(const uint16_t *fold, const char *text, size_t len, int nmax,
+                   const feat_mask *mask, size_t nmask, void (*fn)(void *ctx, uint64_t key),
+                   void *ctx);
+
+/* The mask of a classified text: its negated hits. Returns the number of ranges (<= max). */
+size_t feat_mask_of(const ty_text_result *r, feat_mask *mask, size_t max);
 
 /* Writes the n-gram of key as UTF-8 into out (at least 16 bytes); lexicon keys as "@class" or
  * "@class!" for negated hits. */
@@ -153,13 +170,13 @@ ty_err corpus_load(text_corpus *c, const char *path, char *err, size_t errn);
 void corpus_free(text_corpus *c);
 
 typedef struct train_opts {
-    int nmax;        /* longest n-gram, 1..3 */
-    int min_count;   /* documents a feature must occur in */
-    double alpha;    /* smoothing of the NB log-count ratios */
-    double lambda;   /* L2 penalty of the logistic regression (on the mean loss) */
-    double mix;      /* 0..1: weight of plain NB in the final weights */
-    int lex;         /* use lexicon features */
-    int iterations;  /* optimiser iterations at most */
+    int nmax;       /* longest n-gram, 1..3 */
+    int min_count;  /* documents a feature must occur in */
+    double alpha;   /* smoothing of the NB log-count ratios */
+    double lambda;  /* L2 penalty of the logistic regression (on the mean loss) */
+    double mix;     /* 0..1: weight of plain NB in the final weights */
+    int lex;        /* use lexicon features */
+    int iterations; /* optimiser iterations at most */
 } train_opts;
 
 /* The defaults, chosen by 5-fold cross-validation on the training rows (docs/detection.md). */

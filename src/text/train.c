@@ -257,17 +257,19 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* The distinct feature keys of text i, sorted, into l. */
-static void doc_keys(ty_text *lexclf, const char *text, size_t len, const train_opts *o,
-                     keylist *l)
+static void doc_keys(ty_text *lexclf, const char *text, size_t len, const train_opts *o, keylist *l)
 {
     l->n = 0;
-    feat_ngrams(lexclf->sh->fold, text, len, o->nmax, collect, l);
+    ty_text_result r;
+    feat_mask mask[TY_TEXT_HITS_MAX];
+    size_t nmask = 0;
     if (o->lex) {
-        ty_text_result r;
         text_lexicon(lexclf, text, len, &r);
         for (size_t h = 0; h < r.nhits; h++)
             collect(l, FEAT_LEX(r.hits[h].cls, r.hits[h].negated));
+        nmask = feat_mask_of(&r, mask, TY_TEXT_HITS_MAX);
     }
+    feat_ngrams(lexclf->sh->fold, text, len, o->nmax, mask, nmask, collect, l);
     if (l->oom)
         return;
     qsort(l->k, l->n, sizeof *l->k, cmp_u64);
@@ -363,8 +365,7 @@ static ty_err lr_fit(lr_problem *p, int iterations, gsl_vector *x)
     for (int it = 0; it < iterations; it++) {
         if (gsl_multimin_fdfminimizer_iterate(s) != GSL_SUCCESS)
             break; /* no further progress possible */
-        if (gsl_multimin_test_gradient(gsl_multimin_fdfminimizer_gradient(s), 1e-6) ==
-            GSL_SUCCESS)
+        if (gsl_multimin_test_gradient(gsl_multimin_fdfminimizer_gradient(s), 1e-6) == GSL_SUCCESS)
             break;
     }
     gsl_vector_memcpy(x, gsl_multimin_fdfminimizer_x(s));
@@ -392,6 +393,12 @@ ty_err text_train(ty_text *lexclf, const text_corpus *c, const unsigned char *us
     size_t ndocs = 0, npos = 0, nneg = 0;
     uint32_t *df = NULL, *pcount = NULL, *qcount = NULL, *feat = NULL;
     size_t *start = NULL, nfeat_cap = 0, nk = 0;
+    /* the lexicon-only model's documents: feature LEXONLY_GROUP(cls) * 2 + negated */
+    enum { NLEX = 4 };
+    size_t *lstart = NULL, nl = 0;
+    uint32_t *lfeat = NULL;
+    double lr1[NLEX], lexw[NLEX], lexbias = 0;
+    gsl_vector *lx = NULL;
     unsigned char *y = NULL;
     double *r = NULL, *z = NULL;
     feat_out *fo = NULL;
@@ -449,10 +456,12 @@ ty_err text_train(ty_text *lexclf, const text_corpus *c, const unsigned char *us
 
     /* pass 2: every document's features as vocabulary indices */
     start = malloc((ndocs + 1) * sizeof *start);
+    lstart = malloc((ndocs + 1) * sizeof *lstart);
+    lfeat = malloc(ndocs * NLEX * sizeof *lfeat);
     y = malloc(ndocs);
     pcount = calloc(nv + 1, sizeof *pcount);
     qcount = calloc(nv + 1, sizeof *qcount);
-    if (!start || !y || !pcount || !qcount)
+    if (!start || !lstart || !lfeat || !y || !pcount || !qcount)
         goto done;
     size_t d = 0;
     for (size_t i = 0; i < c->n; i++) {
@@ -462,8 +471,18 @@ ty_err text_train(ty_text *lexclf, const text_corpus *c, const unsigned char *us
         if (l.oom)
             goto done;
         start[d] = nk;
+        lstart[d] = nl;
         y[d] = c->neg[i];
         for (size_t k = 0; k < l.n; k++) {
+            if (FEAT_IS_LEX(l.k[k])) {
+                uint32_t f =
+                    (uint32_t)(LEXONLY_GROUP((int)((l.k[k] >> 1) & 0xFF)) * 2 + (int)(l.k[k] & 1));
+                int seen = 0;
+                for (size_t q = lstart[d]; q < nl; q++)
+                    seen |= lfeat[q] == f;
+                if (!seen)
+                    lfeat[nl++] = f;
+            }
             long j = km_get(&vocab, l.k[k], 0);
             if (j < 0)
                 continue;
@@ -484,6 +503,7 @@ ty_err text_train(ty_text *lexclf, const text_corpus *c, const unsigned char *us
         d++;
     }
     start[ndocs] = nk;
+    lstart[ndocs] = nl;
 
     /* NB log-count ratios */
     r = malloc((nv + 1) * sizeof *r);
@@ -503,6 +523,20 @@ ty_err text_train(ty_text *lexclf, const text_corpus *c, const unsigned char *us
     if (!x || lr_fit(&p, o->iterations, x) != TY_OK)
         goto done;
 
+    /* the lexicon-only model: plain logistic regression on the lexicon features */
+    memset(lexw, 0, sizeof lexw);
+    if (o->lex) {
+        for (size_t j = 0; j < NLEX; j++)
+            lr1[j] = 1.0;
+        lr_problem lp = {ndocs, NLEX, lstart, lfeat, y, lr1, o->lambda, z};
+        lx = gsl_vector_alloc(NLEX + 1);
+        if (!lx || lr_fit(&lp, o->iterations, lx) != TY_OK)
+            goto done;
+        for (size_t j = 0; j < NLEX; j++)
+            lexw[j] = gsl_vector_get(lx, j);
+        lexbias = gsl_vector_get(lx, NLEX);
+    }
+
     /* the file */
     fo = malloc((nv + 1) * sizeof *fo);
     if (!fo)
@@ -512,7 +546,8 @@ ty_err text_train(ty_text *lexclf, const text_corpus *c, const unsigned char *us
         fo[j].w = r[j] * ((1.0 - o->mix) * gsl_vector_get(x, j) + o->mix);
     }
     qsort(fo, nv, sizeof *fo, cmp_feat);
-    double bias = (1.0 - o->mix) * gsl_vector_get(x, nv) + o->mix * log((double)nneg / (double)npos);
+    double bias =
+        (1.0 - o->mix) * gsl_vector_get(x, nv) + o->mix * log((double)nneg / (double)npos);
     ty_buf_reset(out);
     rc = ty_buf_printf(
         out,
@@ -525,14 +560,22 @@ ty_err text_train(ty_text *lexclf, const text_corpus *c, const unsigned char *us
         "# Model: NB-weighted logistic regression over distinct character n-grams\n"
         "# (1..%d, in >= %d training rows) of the normalised text%s; NB smoothing %g,\n"
         "# L2 %g, NB interpolation %g. See src/text/train.c and docs/detection.md.\n"
-        "tianyan-text-model 1\nngrams %d\nlexicon %d\nbias %.6g\nfeatures %zu\n",
+        "# Texts without Chinese characters are scored by the lexicon-only model\n"
+        "# (lexicon-bias and the \"@@\" features), fitted on the same rows.\n"
+        "tianyan-text-model 1\nngrams %d\nlexicon %d\nbias %.6g\nlexicon-bias %.6g\n"
+        "features %zu\n",
         source, ndocs, nneg, npos, o->nmax, o->min_count,
-        o->lex ? " and lexicon hits per class" : "", o->alpha, o->lambda, o->mix, o->nmax,
-        o->lex, bias, nv);
+        o->lex ? " and lexicon hits per class" : "", o->alpha, o->lambda, o->mix, o->nmax, o->lex,
+        bias, lexbias, nv + (o->lex ? NLEX : 0));
     for (size_t j = 0; j < nv && rc == TY_OK; j++) {
         char t[32];
         feat_key_text(fo[j].key, t, sizeof t);
         rc = ty_buf_printf(out, "%.6g\t%s\n", fo[j].w, t);
+    }
+    for (size_t j = 0; o->lex && j < NLEX && rc == TY_OK; j++) {
+        char t[32];
+        feat_key_text(FEAT_LEXONLY(j >> 1, j & 1), t, sizeof t);
+        rc = ty_buf_printf(out, "%.6g\t%s\n", lexw[j], t);
     }
     if (rc != TY_OK)
         snprintf(err, errn, "model text: %s", ty_err_message(rc));
@@ -547,6 +590,8 @@ done:
     free(qcount);
     free(feat);
     free(start);
+    free(lstart);
+    free(lfeat);
     free(y);
     free(r);
     free(z);
@@ -554,6 +599,8 @@ done:
     free(vkeys);
     if (x)
         gsl_vector_free(x);
+    if (lx)
+        gsl_vector_free(lx);
     return rc;
 }
 
