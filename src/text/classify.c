@@ -187,6 +187,11 @@ void ty_text_close(ty_text **clf)
 
 /* ---------------------------------------------------------------- lexicon */
 
+static int is_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
                     unsigned int flags, void *ctx)
 {
@@ -198,8 +203,13 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
         return 1; /* stop: the text is made of little but lexicon terms */
     }
     raw_match *r = &t->raw[t->nraw++];
+    const lex_term *term = &t->sh->lex.terms[id];
     r->end = (uint32_t)to;
-    r->start = (uint32_t)to - t->sh->lex.terms[id].len;
+    r->start = (uint32_t)to - term->len;
+    /* an English term open at its end ("allerg*") is evidence up to the end of the word */
+    if (term->open_end)
+        while (r->end < t->cur_len && is_alnum((unsigned char)t->cur[r->end]))
+            r->end++;
     r->id = id;
     r->live = 1;
     return 0;
@@ -285,6 +295,8 @@ void text_lexicon(ty_text *clf, const char *text, size_t len, ty_text_result *ou
     const lex_term *terms = clf->sh->lex.terms;
     clf->nraw = 0;
     clf->raw_full = 0;
+    clf->cur = text;
+    clf->cur_len = len;
     if (len)
         hs_scan(clf->sh->lex.db, text, (unsigned)len, 0, clf->scratch, on_match, clf);
     size_t n = clf->nraw;

@@ -164,6 +164,7 @@ static ty_err add_term(loader *L, const entry *e, const char *t, size_t n)
     lex_term *x = &lx->terms[lx->nterms];
     x->kind = e->kind;
     x->latin = (uint8_t)all_ascii(t, n);
+    x->open_end = (uint8_t)(x->latin && n > 1 && t[n - 1] == '*');
     x->entry = e->text;
     L->exprs[lx->nterms] = expression(t, n, x->latin, &x->len);
     if (!L->exprs[lx->nterms])

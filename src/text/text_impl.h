@@ -30,10 +30,11 @@ enum {
 #define LEX_TERMS_MAX 20000 /* patterns in the compiled database, variants included */
 
 typedef struct lex_term {
-    uint8_t kind;   /* a class or LEX_CUE ... LEX_GUARD */
-    uint8_t latin;  /* the term is ASCII: word boundaries, the wider negation window */
-    uint16_t len;   /* bytes the pattern matches */
-    uint32_t entry; /* offset in pool of the entry as written in the lexicon file */
+    uint8_t kind;     /* a class or LEX_CUE ... LEX_GUARD */
+    uint8_t latin;    /* the term is ASCII: word boundaries, the wider negation window */
+    uint8_t open_end; /* ASCII term ending in '*': the hit runs on to the end of the word */
+    uint16_t len;     /* bytes the pattern matches */
+    uint32_t entry;   /* offset in pool of the entry as written in the lexicon file */
 } lex_term;
 
 typedef struct lex_db {
@@ -131,6 +132,8 @@ typedef struct raw_match {
 struct ty_text {
     text_shared *sh;
     hs_scratch_t *scratch;
+    const char *cur; /* the text being scanned, and its length */
+    size_t cur_len;
     raw_match raw[RAW_MAX];
     size_t nraw;
     int raw_full;
