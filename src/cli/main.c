@@ -45,6 +45,15 @@ static const cli_cmd commands[] = {
      "stats dispro --help` describes the disproportionality calculator (PRR, ROR, chi-squared, "
      "IC, BCPNN, EBGM).",
      stats_opts, cmd_stats},
+    {"text", "classify buyer texts into risk classes, with evidence and a sentiment verdict",
+     "[--json] [--data-dir DIR] [--max-line N] < TEXTS",
+     "Reads one text per line (UTF-8: simplified or traditional Chinese, or English) and prints "
+     "one line per text: the risk classes found (allergy, counterfeit, expired, damaged, label, "
+     "harmful, and negative for negative-sentiment words), each lexicon term with its byte "
+     "offset, negated terms marked with their cue, and the model's verdict, negative or "
+     "positive, with the probability that the text is negative. Exit status: 0 every line "
+     "classified, 3 some lines rejected (too long or not UTF-8), 1 failure, 2 usage error.",
+     text_opts, cmd_text},
 };
 
 #define NCMD (sizeof commands / sizeof commands[0])
