@@ -171,6 +171,26 @@ ty_err ty_store_event_json(ty_store *st, const char *platform, int type, const c
 ty_err ty_store_versions(ty_store *st, const char *platform, int type, const char *key,
                          int64_t *count);
 
+/* One stored event, as read back for the risk engine. The pointers are valid
+ * during the callback only. */
+typedef struct ty_stored_event {
+    int64_t seq, platform;
+    int type;
+    int64_t ts;       /* event time, ms UTC */
+    int tz;           /* sender's offset, minutes */
+    const char *body; /* canonical JSON */
+    size_t len;
+} ty_stored_event;
+
+/* Calls fn for up to limit events with seq > after, in seq order; *last is set
+ * to the last seq delivered (unchanged when there was none). */
+ty_err ty_store_scan_events(ty_store *st, int64_t after, size_t limit,
+                            ty_err (*fn)(void *ctx, const ty_stored_event *ev), void *ctx,
+                            int64_t *last);
+
+/* Code of a platform by id into out (empty when unknown). */
+ty_err ty_store_platform_code(ty_store *st, int64_t id, char *out, size_t n);
+
 /* Runs one read-only SQL statement returning a single integer (tests and tools). */
 ty_err ty_store_query_int(ty_store *st, const char *sql, int64_t *out);
 

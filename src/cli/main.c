@@ -16,6 +16,10 @@ static const cli_cmd commands[] = {
      "Runs the main job end to end on the embedded store: the simulator writes feeds for K "
      "platforms, each is ingested exactly once, and a summary is printed as batches commit.",
      demo_opts, cmd_demo},
+    {"detect", "run the risk engine over the stored events", "--db PATH",
+     "Reads the stored events in arrival order, counts them per product, batch, merchant, brand, "
+     "category, origin, platform and route in event-time windows, and classifies their texts.",
+     detect_opts, cmd_detect},
     {"ingest", "store platform feeds or public data files exactly once",
      "--db PATH --platform ID [--format FMT] FILE...",
      "Each FILE ('-' for standard input) is one ingest batch. Valid records are stored exactly "

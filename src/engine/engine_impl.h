@@ -1,0 +1,84 @@
+/*
+ * engine_impl.h - the engine's private state: entities with their event-time
+ * windows, the product catalogue, and the detector interface (private to
+ * src/engine/).
+ */
+#ifndef TIANYAN_ENGINE_IMPL_H
+#define TIANYAN_ENGINE_IMPL_H
+
+#include <stdint.h>
+
+#include "tianyan/buf.h"
+#include "tianyan/codec.h"
+#include "tianyan/engine.h"
+#include "tianyan/hashidx.h"
+#include "tianyan/text.h"
+
+/* One metric of one entity: daily counts for the last W days, as a ring. */
+typedef struct ring {
+    uint16_t metric;
+    int32_t last_day; /* newest day held (local day number) */
+    uint32_t cnt[];   /* W slots; day d is at d % W */
+} ring;
+
+typedef struct product_info product_info;
+
+typedef struct entity {
+    uint8_t kind;
+    int64_t platform; /* 0 for cross-platform kinds */
+    char *key;        /* sku, "sku\x1fbatch", merchant id, brand, category, country, route */
+    char *display;    /* human name (title, shop name …); may be NULL */
+    ring **rings;     /* sorted by metric */
+    uint16_t nrings, caprings;
+    uint32_t touched;   /* batch generation of its last change */
+    product_info *info; /* TY_ENT_PRODUCT only */
+} entity;
+
+struct product_info {
+    uint32_t brand, category, origin, merchant; /* entity indices, UINT32_MAX if none */
+    char *batch;                                /* batch currently sold */
+    int32_t expiry_day;                         /* of that batch; INT32_MIN if unknown */
+    char *gtin;
+    int64_t list_price; /* minor units; -1 unknown */
+};
+
+#define NO_ENTITY UINT32_MAX
+
+struct ty_engine {
+    ty_engine_opts o;
+    ty_store *st;
+    ty_decoder *dec;
+    ty_text *text;
+    ty_engine_stats *run_stats; /* of the current run */
+    int64_t cursor;             /* last seq whose signals were raised */
+    int64_t clock_ms;           /* latest event time seen */
+    int32_t clock_day;
+    /* the event being processed */
+    int64_t ev_seq, ev_platform, ev_ts;
+    int ev_tz;
+    /* entities */
+    entity *ent;
+    uint32_t nent, capent;
+    ty_hashidx index; /* hash(kind, platform, key) -> entity index */
+    unsigned char hkey[16];
+    uint32_t gen; /* batch generation */
+    ty_buf scratch;
+};
+
+/* ---- entities (entities.c) ---- */
+
+/* The entity (kind, platform, key), created when missing (*idx set). */
+ty_err ent_get(ty_engine *e, int kind, int64_t platform, const char *key, size_t n, uint32_t *idx);
+/* Existing entity or NO_ENTITY. */
+uint32_t ent_find(ty_engine *e, int kind, int64_t platform, const char *key, size_t n);
+/* Adds v to metric m of entity idx on local day `day`. Returns 0 when the day is
+ * older than the window (the event is too late to count). */
+int ent_add(ty_engine *e, uint32_t idx, int m, int32_t day, uint32_t v);
+/* Count of metric m on day `day` (0 outside the window). */
+uint32_t ent_count(const ty_engine *e, uint32_t idx, int m, int32_t day);
+/* Sum of metric m over days [from, to]. */
+uint64_t ent_sum(const ty_engine *e, uint32_t idx, int m, int32_t from, int32_t to);
+void ent_set_display(ty_engine *e, uint32_t idx, const char *s, size_t n);
+void ent_free_all(ty_engine *e);
+
+#endif
