@@ -270,6 +270,7 @@ static ty_err on_order(ty_engine *e, const ty_record *r)
         target(&t, bidx);
         count(e, &t, TY_M_ORDERS, day, 1);
         count(e, &t, TY_M_UNITS, day, (uint32_t)q->i);
+        TY_TRY(price_note(e, p, m, ty_object_field(r, itf, items, k, 2)->i));
     }
     return TY_OK;
 }

@@ -23,6 +23,19 @@ typedef struct ring {
 
 typedef struct product_info product_info;
 
+/* Family entities (prices.c) are internal to the engine: never shown as such. */
+#define TY_ENT_FAMILY 100
+
+#define PRICE_KEEP          32 /* unit prices kept per (family, merchant) */
+#define PRICE_MERCHANTS_MAX 64 /* merchants compared per family */
+
+typedef struct price_ring {
+    uint32_t merchant; /* entity index */
+    uint32_t product;  /* the merchant's listing of this family (last seen) */
+    uint16_t n, next;
+    int64_t price[PRICE_KEEP];
+} price_ring;
+
 typedef struct entity {
     uint8_t kind;
     int64_t platform; /* 0 for cross-platform kinds */
@@ -32,6 +45,8 @@ typedef struct entity {
     uint16_t nrings, caprings;
     uint32_t touched;   /* batch generation of its last change */
     product_info *info; /* TY_ENT_PRODUCT only */
+    price_ring *prices; /* TY_ENT_FAMILY only: one ring per merchant */
+    uint32_t nprices;
 } entity;
 
 struct product_info {
@@ -80,5 +95,10 @@ uint32_t ent_count(const ty_engine *e, uint32_t idx, int m, int32_t day);
 uint64_t ent_sum(const ty_engine *e, uint32_t idx, int m, int32_t from, int32_t to);
 void ent_set_display(ty_engine *e, uint32_t idx, const char *s, size_t n);
 void ent_free_all(ty_engine *e);
+
+/* ---- prices (prices.c) ---- */
+
+/* Notes a unit price paid for product (listing) to merchant. */
+ty_err price_note(ty_engine *e, uint32_t product, uint32_t merchant, int64_t unit_price);
 
 #endif

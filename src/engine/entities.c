@@ -186,6 +186,7 @@ void ent_free_all(ty_engine *e)
         free(x->rings);
         free(x->key);
         free(x->display);
+        free(x->prices);
         if (x->info) {
             free(x->info->batch);
             free(x->info->gtin);
