@@ -99,9 +99,9 @@ ty_err ty_cusum_arl(const ty_cusum *c, double mu, double *arl);
  * Designs a CUSUM for baseline mean lambda0 that detects lambda1 > lambda0,
  * with in-control ARL (zero start, Poisson(lambda0) counts) of at least arl0:
  *   k = ty_cusum_k(lambda0, lambda1), rounded to the nearest multiple of 1/g
- *       (at least 1/g) with g = 100 for k < 1, 10 for k < 10, 1 otherwise: two
- *       significant digits from k = 0.1 up; rounding is what makes the ARL
- *       exact and cheap (docs/detection.md);
+ *       (at least 1/g), g the smallest of 1, 10, 100 that gives k two
+ *       significant digits and lets S move in steps of at most 0.2 sqrt(lambda0)
+ *       (docs/detection.md); rounding is what makes the ARL exact and cheap;
  *   h = the smallest multiple of 1/g whose ARL0 >= arl0, found with GSL's
  *       Brent solver on the log-ARL interpolated between lattice points.
  * Typical use: ty_cusum_design(l0, TY_CUSUM_SHIFT * l0, TY_CUSUM_ARL0, &k, &h).

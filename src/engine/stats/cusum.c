@@ -124,8 +124,11 @@ static ty_err chain_arl(const lattice *lt, double mu, double *arl)
         long x0 = 0; /* the first count that does not reset to 0 */
         if (lt->K - i >= 0) {
             long reset_max = (lt->K - i) / g; /* g x <= K - i */
-            double p0 = gsl_cdf_poisson_P((unsigned)reset_max, mu);
-            gsl_matrix_set(a, (size_t)i, 0, gsl_matrix_get(a, (size_t)i, 0) - p0);
+            if (i == 0) /* 1 - P(X <= K/g) as the upper tail: no cancellation when
+                           the chart almost never leaves 0 (a huge ARL) */
+                gsl_matrix_set(a, 0, 0, gsl_cdf_poisson_Q((unsigned)reset_max, mu));
+            else
+                gsl_matrix_set(a, (size_t)i, 0, -gsl_cdf_poisson_P((unsigned)reset_max, mu));
             x0 = reset_max + 1;
         }
         for (long xx = x0;; xx++) {
@@ -233,10 +236,25 @@ ty_err ty_cusum_design(double lambda0, double lambda1, double arl0, double *k, d
     if (!k || !h || isnan(kx) || !(isfinite(arl0) && arl0 > 1 && arl0 <= 1e7))
         return TY_EINVAL;
     changestat_gsl_init();
-    unsigned g = kx < 1 ? 100 : kx < 10 ? 10 : 1;
-    long K = lround(kx * g);
-    if (K < 1)
-        K = 1;
+    /* The lattice 1/g: the coarsest power of ten (1, 10 or 100) that gives k
+     * two significant digits and lets S move in steps (gcd(K, g)/g) of at most
+     * 0.2 standard deviations of a count, so that the ARL rises in small
+     * steps with h and the achieved ARL0 lands close to the target. */
+    unsigned g = 1;
+    long K = 1;
+    for (g = 1;; g *= 10) {
+        K = lround(kx * g);
+        if (K < 1)
+            K = 1;
+        long a = K, b = (long)g; /* gcd(K, g) */
+        while (b) {
+            long t = a % b;
+            a = b;
+            b = t;
+        }
+        if (g == 100 || (K >= 10 && (double)a / g <= 0.2 * sqrt(lambda0)))
+            break;
+    }
     design d = {{g, K, 0, 0}, lambda0, NULL, NULL, TY_OK};
     d.cache = malloc(TY_CUSUM_STATES_MAX * sizeof *d.cache);
     d.work = malloc(TY_CUSUM_STATES_MAX * sizeof *d.work);

@@ -167,30 +167,29 @@ static void fit_df(const gsl_vector *v, void *arg, gsl_vector *g)
     fit_fdf(v, arg, NULL, g);
 }
 
-/* One BFGS run from v (updated to the minimum). 1: converged (gradient norm
- * below tol), 0: out of iterations or stuck, -1: GSL error at the start. */
+/* One BFGS run from v (updated to the minimum). It iterates until the
+ * gradient norm is below 1e-9 (1 + |f|) or BFGS can make no more progress, and
+ * reports convergence (1) when the gradient norm is then below 1e-5 (1 + |f|):
+ * a flat likelihood (little overdispersion, see the docs) stops BFGS early,
+ * and there a gradient of that size moves the estimate by less than the
+ * likelihood can tell apart. 0: not converged; -1: GSL error at the start. */
 static int bfgs_run(gsl_multimin_fdfminimizer *s, gsl_multimin_function_fdf *f, gsl_vector *v,
-                    unsigned max_iter, double tol, unsigned *iters)
+                    unsigned max_iter, unsigned *iters)
 {
     if (gsl_multimin_fdfminimizer_set(s, f, v, 0.1, 0.1) != GSL_SUCCESS)
         return -1;
-    int ok = 0;
     for (unsigned i = 0; i < max_iter; i++) {
         (*iters)++;
         int st = gsl_multimin_fdfminimizer_iterate(s);
-        if (gsl_multimin_test_gradient(gsl_multimin_fdfminimizer_gradient(s), tol) ==
-            GSL_SUCCESS) {
-            ok = 1;
-            break;
-        }
-        if (st != GSL_SUCCESS) /* no further progress possible (GSL_ENOPROG) */
+        double tight = 1e-9 * (1 + fabs(gsl_multimin_fdfminimizer_minimum(s)));
+        if (st != GSL_SUCCESS || gsl_multimin_test_gradient(gsl_multimin_fdfminimizer_gradient(s),
+                                                            tight) == GSL_SUCCESS)
             break;
     }
     gsl_vector_memcpy(v, gsl_multimin_fdfminimizer_x(s));
-    if (!ok) /* stuck at a point where the gradient is already tiny: converged */
-        ok = gsl_multimin_test_gradient(gsl_multimin_fdfminimizer_gradient(s), 10 * tol) ==
-             GSL_SUCCESS;
-    return ok;
+    double fv = gsl_multimin_fdfminimizer_minimum(s);
+    return isfinite(fv) && gsl_multimin_test_gradient(gsl_multimin_fdfminimizer_gradient(s),
+                                                      1e-5 * (1 + fabs(fv))) == GSL_SUCCESS;
 }
 
 /* Method-of-moments start, as BayesGOF's BetaBinoMLE (R/BetaBinoMLE.R, from
@@ -262,13 +261,9 @@ ty_err ty_betabin_fit_ex(const double *x, const double *n, size_t m, const ty_be
         gsl_multimin_fdfminimizer_free(s);
         return TY_ENOMEM;
     }
-    /* Gradient tolerance: the log-likelihood's gradient in (logit mu, ln s)
-     * below 1e-7 per entity-thousand puts the estimate within about 1e-7
-     * relative of the optimum for the data sets in the tests. */
-    double tol = 1e-8 * (double)(used > 10 ? used : 10);
     gsl_vector_set(v, 0, log(mu0 / (1 - mu0)));
     gsl_vector_set(v, 1, log(s0));
-    int r = bfgs_run(s, &f, v, o.max_iter, tol, &inf.iterations);
+    int r = bfgs_run(s, &f, v, o.max_iter, &inf.iterations);
     double mu, sz;
     from_v(v, &d, &mu, &sz);
     if (r >= 0 && (sz < o.s_min || sz > o.s_max)) {
@@ -279,7 +274,7 @@ ty_err ty_betabin_fit_ex(const double *x, const double *n, size_t m, const ty_be
         d.fix_s = 1;
         d.ln_s = log(inf.bound == TY_BETABIN_AT_FLOOR ? o.s_min : o.s_max);
         gsl_vector_set(v, 1, d.ln_s);
-        r = bfgs_run(s, &f, v, o.max_iter, tol, &inf.iterations);
+        r = bfgs_run(s, &f, v, o.max_iter, &inf.iterations);
         from_v(v, &d, &mu, &sz);
     }
     out->alpha = mu * sz;
