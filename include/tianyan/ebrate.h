@@ -49,13 +49,13 @@ enum {
 
 /* Summary of a fit. */
 typedef struct ty_betabin_info {
-    double negll;         /* -log likelihood at the estimate (binomial
-                             coefficients included) */
-    double start_alpha;   /* method-of-moments start (after clamping) */
+    double negll;       /* -log likelihood at the estimate (binomial
+                           coefficients included) */
+    double start_alpha; /* method-of-moments start (after clamping) */
     double start_beta;
-    unsigned iterations;  /* over both stages */
-    int bound;            /* TY_BETABIN_INSIDE, _AT_FLOOR or _AT_CAP */
-    size_t used;          /* entities with n > 0 */
+    unsigned iterations; /* over both stages */
+    int bound;           /* TY_BETABIN_INSIDE, _AT_FLOOR or _AT_CAP */
+    size_t used;         /* entities with n > 0 */
 } ty_betabin_info;
 
 /* The posterior of one entity. */

@@ -182,8 +182,8 @@ static int bfgs_run(gsl_multimin_fdfminimizer *s, gsl_multimin_function_fdf *f, 
         (*iters)++;
         int st = gsl_multimin_fdfminimizer_iterate(s);
         double tight = 1e-9 * (1 + fabs(gsl_multimin_fdfminimizer_minimum(s)));
-        if (st != GSL_SUCCESS || gsl_multimin_test_gradient(gsl_multimin_fdfminimizer_gradient(s),
-                                                            tight) == GSL_SUCCESS)
+        if (st != GSL_SUCCESS ||
+            gsl_multimin_test_gradient(gsl_multimin_fdfminimizer_gradient(s), tight) == GSL_SUCCESS)
             break;
     }
     gsl_vector_memcpy(v, gsl_multimin_fdfminimizer_x(s));
