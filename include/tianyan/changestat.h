@@ -43,7 +43,7 @@
 #define TY_CUSUM_GRID_MAX 1000
 
 /* The Markov chain has h*g + 1 states; more than this is refused (a dense
- * solve of 2000 states takes about a second). */
+ * solve of 2000 states takes about half a second). */
 #define TY_CUSUM_STATES_MAX 2000
 
 /*

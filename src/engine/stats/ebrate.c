@@ -246,8 +246,10 @@ ty_err ty_betabin_fit_ex(const double *x, const double *n, size_t m, const ty_be
 
     double mu0, s0;
     mom_start(x, n, m, &mu0, &s0);
-    if (!(s0 > 0)) /* no spread beyond binomial noise in the raw rates: start at the cap */
+    if (isnan(s0)) /* the raw rates do not vary at all: start at the cap */
         s0 = o.s_max;
+    else if (!(s0 > 0)) /* they vary as much as proportions can: start at the floor */
+        s0 = o.s_min;
     s0 = s0 < o.s_min ? o.s_min : s0 > o.s_max ? o.s_max : s0;
 
     ty_betabin_info inf = {0, mu0 * s0, (1 - mu0) * s0, 0, TY_BETABIN_INSIDE, used};
