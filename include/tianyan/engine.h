@@ -102,6 +102,29 @@ ty_err ty_engine_open(ty_engine **e, const ty_engine_opts *o, char *err, size_t 
  * detectors after each batch; adds to *st. */
 ty_err ty_engine_run(ty_engine *e, uint64_t max_events, ty_engine_stats *st);
 
+/* One finding of a detector, as the engine holds it. Strings are valid during
+ * the callback. */
+typedef struct ty_engine_signal {
+    const char *detector; /* "rate", "change", "price", … */
+    const char *cls;      /* risk class: "allergy", "counterfeit", … */
+    int entity_kind;      /* ty_entity_kind */
+    int64_t platform;     /* 0 for cross-platform entities */
+    const char *entity_key;
+    const char *display;    /* may be NULL */
+    int active;             /* the condition stands at the engine clock */
+    int severity;           /* Decision (EU) 2019/417 Table 3, 1..4 */
+    double probability;     /* estimated probability of harm per sale */
+    int64_t first_ms;       /* first event time that drove it */
+    int64_t opened_ms;      /* event time (engine clock) it was first raised */
+    int64_t last_ms;        /* event time it last stood */
+    int64_t clear_since_ms; /* event time since when it has not stood; 0 while it does */
+    const char *explain;    /* JSON: inputs, window, statistics, thresholds */
+} ty_engine_signal;
+
+/* Calls fn for every signal raised so far (active or cleared). */
+ty_err ty_engine_signals(ty_engine *e, ty_err (*fn)(void *ctx, const ty_engine_signal *s),
+                         void *ctx);
+
 void ty_engine_close(ty_engine **e);
 
 #endif

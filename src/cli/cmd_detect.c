@@ -16,6 +16,19 @@ const cli_opt detect_opts[] = {
     {NULL, NULL, NULL},
 };
 
+static ty_err print_signal(void *ctx, const ty_engine_signal *s)
+{
+    (void)ctx;
+    char first[TY_TIME_TEXT_MAX], opened[TY_TIME_TEXT_MAX];
+    ty_time_format(s->first_ms, 480, 1, first);
+    ty_time_format(s->opened_ms, 480, 1, opened);
+    printf("%-7s %-12s %-8s %-9s %-28.28s sev %d p %.4f from %s raised %s\n",
+           s->active ? "ACTIVE" : "cleared", s->cls, s->detector,
+           ty_entity_kind_name(s->entity_kind), s->display ? s->display : s->entity_key,
+           s->severity, s->probability, first, opened);
+    return TY_OK;
+}
+
 int cmd_detect(const cli_cmd *c, int argc, char **argv)
 {
     cli_args a;
@@ -43,6 +56,8 @@ int cmd_detect(const cli_cmd *c, int argc, char **argv)
     int64_t t0 = ty_now_ms();
     r = ty_engine_run(e, 0, &st);
     double secs = (double)(ty_now_ms() - t0) / 1000.0;
+    if (r == TY_OK)
+        r = ty_engine_signals(e, print_signal, NULL);
     ty_engine_close(&e);
     if (r != TY_OK) {
         fprintf(stderr, "tianyan detect: %s\n", ty_err_message(r));

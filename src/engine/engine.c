@@ -223,6 +223,55 @@ static ty_err on_merchant(ty_engine *e, const ty_record *r)
     return TY_OK;
 }
 
+static uint64_t order_hash(const ty_engine *e, const char *id, size_t n)
+{
+    unsigned char msg[8 + 128], h[8];
+    for (int i = 0; i < 8; i++)
+        msg[i] = (unsigned char)((uint64_t)e->ev_platform >> (8 * i));
+    size_t k = n < 128 ? n : 128;
+    memcpy(msg + 8, id, k);
+    crypto_shorthash(h, msg, 8 + k, e->hkey);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)h[i] << (8 * i);
+    return v ? v : 1;
+}
+
+/* Remembers an order's route and first line, evicting the oldest remembered. */
+static void order_remember(ty_engine *e, const ty_record *r, uint32_t route, uint32_t product,
+                           uint32_t batch)
+{
+    if (!e->orders)
+        return;
+    size_t n;
+    const char *id = ty_record_id(r, &n);
+    order_ref *o = &e->orders[e->order_next];
+    if (o->hash)
+        ty_hashidx_remove(&e->order_index, o->hash, e->order_next);
+    o->hash = order_hash(e, id, n);
+    o->route = route;
+    o->product = product;
+    o->batch = batch;
+    if (ty_hashidx_insert(&e->order_index, o->hash, e->order_next) != TY_OK)
+        o->hash = 0; /* not findable: forget it */
+    e->order_next = (e->order_next + 1) % ORDERS_KEPT;
+}
+
+static const order_ref *order_find(ty_engine *e, const ty_value *v, const ty_record *r)
+{
+    if (!v || !e->orders)
+        return NULL;
+    size_t n;
+    const char *id = text_of(r, v, &n);
+    uint64_t h = order_hash(e, id, n), pos = UINT64_MAX;
+    int64_t slot;
+    /* a 64-bit hash of (platform, id) stands in for the id here: a collision would
+     * only attribute one buyer's feedback to another order's route */
+    if (ty_hashidx_next(&e->order_index, h, &pos, &slot))
+        return &e->orders[slot];
+    return NULL;
+}
+
 static int32_t day_of(const ty_engine *e)
 {
     return (int32_t)ty_local_day(e->ev_ts, e->o.utc_offset_min);
@@ -268,6 +317,8 @@ static ty_err on_order(ty_engine *e, const ty_record *r)
             TY_TRY(batch_entity(e, p, pi->batch, strlen(pi->batch), &bidx));
         }
         target(&t, bidx);
+        if (k == 0)
+            order_remember(e, r, route, p, bidx);
         count(e, &t, TY_M_ORDERS, day, 1);
         count(e, &t, TY_M_UNITS, day, (uint32_t)q->i);
         TY_TRY(price_note(e, p, m, ty_object_field(r, itf, items, k, 2)->i));
@@ -296,6 +347,14 @@ static ty_err on_feedback(ty_engine *e, const ty_record *r)
         const char *bs = text_of(r, bv, &bn);
         TY_TRY(batch_entity(e, p, bs, bn, &b));
         target(&t, b);
+    }
+    /* the order it refers to tells the route it came through and, when it is
+     * about the order's product, the batch shipped */
+    const order_ref *o = order_find(e, field(r, "order_id"), r);
+    if (o) {
+        target(&t, o->route);
+        if (b == NO_ENTITY && (p == NO_ENTITY || p == o->product))
+            target(&t, o->batch);
     }
     int type = r->schema->type;
     if (type == TY_REC_REVIEW) {
@@ -420,7 +479,12 @@ ty_err ty_engine_open(ty_engine **out, const ty_engine_opts *o, char *err, size_
     randombytes_buf(e->hkey, sizeof e->hkey);
     ty_store_opts so = {o->db_path, o->key_path, 0};
     ty_err r = ty_store_open(&e->st, &so, err, errn);
-    if (r == TY_OK && (r = ty_hashidx_init(&e->index, 0)) != TY_OK)
+    e->prior_day = e->detect_day = INT32_MIN;
+    e->orders = calloc(ORDERS_KEPT, sizeof *e->orders);
+    if (r == TY_OK && (!e->orders || ty_hashidx_init(&e->order_index, ORDERS_KEPT) != TY_OK))
+        r = TY_ENOMEM;
+    if (r == TY_OK && ((r = ty_hashidx_init(&e->index, 0)) != TY_OK ||
+                       (r = ty_hashidx_init(&e->sig_index, 0)) != TY_OK))
         snprintf(err, errn, "out of memory");
     if (r == TY_OK) {
         /* stored bodies were validated at ingest; only the clock check is relaxed,
@@ -461,6 +525,8 @@ ty_err ty_engine_run(ty_engine *e, uint64_t max_events, ty_engine_stats *st)
             break;
         uint64_t got = st->events - before;
         e->cursor = last;
+        if (got && (r = detect_run(e)) != TY_OK)
+            break;
         done += got;
         if (got < want)
             break;
@@ -481,6 +547,12 @@ void ty_engine_close(ty_engine **pe)
     ty_text_close(&e->text);
     ent_free_all(e);
     ty_hashidx_free(&e->index);
+    for (size_t i = 0; i < e->nsigs; i++)
+        free(e->sigs[i].explain);
+    free(e->sigs);
+    ty_hashidx_free(&e->sig_index);
+    free(e->orders);
+    ty_hashidx_free(&e->order_index);
     ty_store_close(&e->st);
     ty_buf_free(&e->scratch);
     free(e);

@@ -10,6 +10,7 @@
 
 #include "tianyan/buf.h"
 #include "tianyan/codec.h"
+#include "tianyan/ebrate.h"
 #include "tianyan/engine.h"
 #include "tianyan/hashidx.h"
 #include "tianyan/text.h"
@@ -59,6 +60,37 @@ struct product_info {
 
 #define NO_ENTITY UINT32_MAX
 
+/* A detector's finding on one (entity, class), kept while it stands. Will be
+ * handed to the warning lifecycle. */
+typedef struct engine_signal {
+    const char *detector; /* static name: "rate", "change", "price", "regulatory" … */
+    uint32_t entity;
+    int cls; /* risk class index (detect.c) */
+    int active;
+    int severity;           /* 2019/417 Table 3, 1..4 */
+    double probability;     /* estimated probability of harm per sale */
+    int64_t first_ms;       /* first event time that drove it */
+    int64_t opened_ms;      /* engine clock when it first stood */
+    int64_t last_ms;        /* engine clock when it last stood */
+    int64_t clear_since_ms; /* engine clock since when it no longer stands; 0 while it does */
+    uint32_t times_opened;
+    char *explain; /* JSON */
+} engine_signal;
+
+#define CUSUM_CACHE 160
+
+/* Orders remembered so that a later review, return or complaint naming the
+ * order can be counted on its route and batch (returns follow orders within
+ * weeks; the oldest are forgotten first). */
+#define ORDERS_KEPT (1u << 21)
+
+typedef struct order_ref {
+    uint64_t hash;    /* of (platform, order id); 0: empty */
+    uint32_t route;   /* entity or NO_ENTITY */
+    uint32_t product; /* first line's product */
+    uint32_t batch;   /* first line's batch entity or NO_ENTITY */
+} order_ref;
+
 struct ty_engine {
     ty_engine_opts o;
     ty_store *st;
@@ -78,7 +110,21 @@ struct ty_engine {
     unsigned char hkey[16];
     uint32_t gen; /* batch generation */
     ty_buf scratch;
+    /* detectors (detect.c) */
+    engine_signal *sigs;
+    size_t nsigs, capsigs;
+    ty_hashidx sig_index;
+    int32_t prior_day, detect_day;
+    ty_betabin prior[TY_ENT__MAX + 1][8];
+    double cusum_k[CUSUM_CACHE], cusum_h[CUSUM_CACHE];
+    /* recent orders: a ring of ORDERS_KEPT, looked up by hash */
+    order_ref *orders;
+    uint32_t order_next;
+    ty_hashidx order_index; /* hash -> ring slot */
 };
+
+/* Runs the detectors over the entities the last batch changed. */
+ty_err detect_run(ty_engine *e);
 
 /* ---- entities (entities.c) ---- */
 

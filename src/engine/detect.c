@@ -1,0 +1,563 @@
+/*
+ * detect.c - the detectors that read the entities' windows, and the risk
+ * classes they share.
+ *
+ * A risk class gathers every kind of evidence of one harm: for "allergy" the
+ * texts that speak of a reaction, the returns and complaints filed for it and
+ * the adverse-event reports. Detectors work per (entity, class):
+ *
+ *   rate    - sales-normalised: the class count over the last 7 days per order
+ *             of the entity, judged against all entities of its kind with an
+ *             empirical-Bayes beta-binomial (3 of 10 and 300 of 1,000 differ);
+ *   change  - the entity against its own history: a Poisson CUSUM over the
+ *             daily class counts, designed for a stated in-control run length;
+ *   price   - a merchant selling a product family far below the other
+ *             merchants' robust norm (median, MAD), with counterfeit evidence.
+ *
+ * Detectors run after every batch of events, over the entities the batch
+ * changed, in event time: "today" is the engine clock's day.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "engine_impl.h"
+#include "tianyan/changestat.h"
+#include "tianyan/ebrate.h"
+#include "tianyan/robust.h"
+
+/* ---------------------------------------------------------------- classes */
+
+/* The metrics that count as evidence of each class (return reasons and
+ * complaint categories by their exchange-spec codes). */
+typedef struct risk_class {
+    const char *name;
+    int text_metric;
+    const char *return_reasons[3];
+    const char *complaint_cats[3];
+    int adverse_events; /* adverse-event reports count too */
+    int severity;       /* Decision (EU) 2019/417 Table 3 level of the usual harm */
+} risk_class;
+
+/*
+ * Severity (2019/417 Annex, Table 3): an allergic skin reaction or a product
+ * spoiled by microbes typically needs at most a doctor's visit and heals
+ * (level 2); damaged packaging and label faults rarely harm by themselves
+ * (level 1); counterfeit cosmetics are of unknown content (level 2 until more
+ * is known); a harmful or banned substance can affect reproduction or cause
+ * lasting harm (level 3 by default; the regulatory detector decides per entry).
+ */
+static const risk_class classes[] = {
+    {"allergy", TY_M_TEXT_ALLERGY, {"adverse_reaction"}, {"adverse_reaction"}, 1, 2},
+    {"counterfeit", TY_M_TEXT_COUNTERFEIT, {"suspected_counterfeit"}, {"counterfeit"}, 0, 2},
+    {"expired", TY_M_TEXT_EXPIRED, {"expired", "spoiled"}, {"expired"}, 0, 2},
+    {"damaged", TY_M_TEXT_DAMAGED, {"damaged"}, {"packaging"}, 0, 1},
+    {"label", TY_M_TEXT_LABEL, {"label_problem"}, {"label"}, 0, 1},
+    {"harmful", TY_M_TEXT_HARMFUL, {NULL}, {"ingredient"}, 0, 3},
+};
+#define NCLASSES (sizeof classes / sizeof classes[0])
+
+static int metric_of_code(int type, const char *field, int base, const char *code)
+{
+    const ty_schema *s = ty_schema_of(type);
+    int f = ty_schema_field(s, field, strlen(field));
+    int k = ty_enum_find(s->fields[f].enumv, code, strlen(code));
+    return k < 0 ? -1 : base + k;
+}
+
+/* Metrics of class c, into m (at most 8). */
+static int class_metrics(size_t c, int m[8])
+{
+    int n = 0;
+    m[n++] = classes[c].text_metric;
+    for (int i = 0; i < 3 && classes[c].return_reasons[i]; i++)
+        m[n++] = metric_of_code(TY_REC_RETURN, "reason", TY_M_RETURN_REASON0,
+                                classes[c].return_reasons[i]);
+    for (int i = 0; i < 3 && classes[c].complaint_cats[i]; i++)
+        m[n++] = metric_of_code(TY_REC_COMPLAINT, "category", TY_M_COMPLAINT_CAT0,
+                                classes[c].complaint_cats[i]);
+    if (classes[c].adverse_events)
+        m[n++] = TY_M_AE;
+    return n;
+}
+
+static uint64_t class_count(const ty_engine *e, uint32_t ent, size_t c, int32_t from, int32_t to)
+{
+    int m[8];
+    int n = class_metrics(c, m);
+    uint64_t s = 0;
+    for (int i = 0; i < n; i++)
+        if (m[i] >= 0)
+            s += ent_sum(e, ent, m[i], from, to);
+    return s;
+}
+
+/* ---------------------------------------------------------------- signals */
+
+static uint64_t sig_hash(const char *detector, uint32_t ent, int cls)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a offset basis: bucket choice only */
+    for (const char *p = detector; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    h = (h ^ ent) * 1099511628211ULL;
+    return (h ^ (uint64_t)(cls + 1)) * 1099511628211ULL;
+}
+
+/* The signal record of (detector, entity, class), created when asked. */
+static engine_signal *sig_slot(ty_engine *e, const char *detector, uint32_t ent, int cls,
+                               int create)
+{
+    uint64_t h = sig_hash(detector, ent, cls), pos = UINT64_MAX;
+    int64_t i;
+    while (ty_hashidx_next(&e->sig_index, h, &pos, &i)) {
+        engine_signal *s = &e->sigs[i];
+        if (s->entity == ent && s->cls == cls && strcmp(s->detector, detector) == 0)
+            return s;
+    }
+    if (!create)
+        return NULL;
+    if (e->nsigs == e->capsigs) {
+        size_t cap = e->capsigs ? e->capsigs * 2 : 64;
+        engine_signal *p = realloc(e->sigs, sizeof *p * cap);
+        if (!p)
+            return NULL;
+        e->sigs = p;
+        e->capsigs = cap;
+    }
+    if (ty_hashidx_insert(&e->sig_index, h, (int64_t)e->nsigs) != TY_OK)
+        return NULL;
+    engine_signal *s = &e->sigs[e->nsigs++];
+    memset(s, 0, sizeof *s);
+    s->detector = detector;
+    s->entity = ent;
+    s->cls = cls;
+    return s;
+}
+
+/* A detector says the condition holds now. */
+static ty_err sig_raise(ty_engine *e, const char *detector, uint32_t ent, int cls, int severity,
+                        double probability, int64_t first_ms, yajl_gen g)
+{
+    engine_signal *s = sig_slot(e, detector, ent, cls, 1);
+    if (!s)
+        return TY_ENOMEM;
+    if (!s->active) {
+        s->active = 1;
+        s->times_opened++;
+        s->opened_ms = e->clock_ms;
+        s->first_ms = first_ms;
+        if (e->run_stats)
+            e->run_stats->signals++;
+    }
+    s->severity = severity;
+    s->probability = probability;
+    s->last_ms = e->clock_ms;
+    s->clear_since_ms = 0;
+    const unsigned char *buf;
+    size_t len;
+    yajl_gen_get_buf(g, &buf, &len);
+    char *x = strndup((const char *)buf, len);
+    if (x) {
+        free(s->explain);
+        s->explain = x;
+    }
+    return TY_OK;
+}
+
+/* A detector says the condition does not hold now. */
+static void sig_clear(ty_engine *e, const char *detector, uint32_t ent, int cls)
+{
+    engine_signal *s = sig_slot(e, detector, ent, cls, 0);
+    if (s && s->active && !s->clear_since_ms)
+        s->clear_since_ms = e->clock_ms;
+}
+
+static void gstr(yajl_gen g, const char *k, const char *v)
+{
+    yajl_gen_string(g, (const unsigned char *)k, strlen(k));
+    yajl_gen_string(g, (const unsigned char *)v, strlen(v));
+}
+
+static void gnum(yajl_gen g, const char *k, double v)
+{
+    yajl_gen_string(g, (const unsigned char *)k, strlen(k));
+    if (isfinite(v))
+        yajl_gen_double(g, v);
+    else
+        yajl_gen_null(g);
+}
+
+static void gint(yajl_gen g, const char *k, long long v)
+{
+    yajl_gen_string(g, (const unsigned char *)k, strlen(k));
+    yajl_gen_integer(g, v);
+}
+
+static int64_t day_start_ms(const ty_engine *e, int32_t day)
+{
+    return (int64_t)day * 86400000LL - (int64_t)e->o.utc_offset_min * 60000LL;
+}
+
+/* ---------------------------------------------------------------- rate */
+
+#define RATE_DAYS       7    /* the window a rate is taken over */
+#define RATE_MIN_COUNT  3    /* fewer reports never make a rate signal */
+#define RATE_FACTOR     3.0  /* "far above": three times the typical rate of the kind */
+#define RATE_CONFIDENCE 0.99 /* posterior probability that it is */
+
+/* Beta-binomial prior per (entity kind, class), refitted once per engine day. */
+static ty_err fit_priors(ty_engine *e, int32_t today)
+{
+    if (e->prior_day == today)
+        return TY_OK;
+    e->prior_day = today;
+    double *x = malloc(sizeof(double) * (e->nent + 1)), *n = malloc(sizeof(double) * (e->nent + 1));
+    if (!x || !n) {
+        free(x);
+        free(n);
+        return TY_ENOMEM;
+    }
+    for (int kind = 1; kind <= TY_ENT__MAX; kind++)
+        for (size_t c = 0; c < NCLASSES; c++) {
+            size_t m = 0;
+            for (uint32_t i = 0; i < e->nent; i++) {
+                if (e->ent[i].kind != kind)
+                    continue;
+                uint64_t orders = ent_sum(e, i, TY_M_ORDERS, today - RATE_DAYS + 1, today);
+                if (!orders)
+                    continue;
+                uint64_t cnt = class_count(e, i, c, today - RATE_DAYS + 1, today);
+                x[m] = (double)(cnt < orders ? cnt : orders);
+                n[m] = (double)orders;
+                m++;
+            }
+            ty_betabin *p = &e->prior[kind][c];
+            p->alpha = p->beta = 0;
+            if (m >= 3 && ty_betabin_fit(x, n, m, p) != TY_OK)
+                p->alpha = p->beta = 0;
+        }
+    free(x);
+    free(n);
+    return TY_OK;
+}
+
+static ty_err rate_detect(ty_engine *e, uint32_t i, int32_t today)
+{
+    entity *x = &e->ent[i];
+    uint64_t orders = ent_sum(e, i, TY_M_ORDERS, today - RATE_DAYS + 1, today);
+    for (size_t c = 0; c < NCLASSES; c++) {
+        ty_betabin *p = &e->prior[x->kind][c];
+        uint64_t cnt = class_count(e, i, c, today - RATE_DAYS + 1, today);
+        if (p->alpha <= 0 || !orders || cnt < RATE_MIN_COUNT) {
+            sig_clear(e, "rate", i, (int)c);
+            continue;
+        }
+        double xn = (double)(cnt < orders ? cnt : orders);
+        double typical = p->alpha / (p->alpha + p->beta);
+        double p0 = RATE_FACTOR * typical;
+        ty_betabin_post post;
+        if (p0 >= 1 || ty_betabin_posterior(p, xn, (double)orders, p0, 0.95, &post) != TY_OK ||
+            post.tail < RATE_CONFIDENCE) {
+            sig_clear(e, "rate", i, (int)c);
+            continue;
+        }
+        int32_t first = today - RATE_DAYS + 1;
+        while (first < today && class_count(e, i, c, first, first) == 0)
+            first++;
+        yajl_gen g = yajl_gen_alloc(NULL);
+        if (!g)
+            return TY_ENOMEM;
+        yajl_gen_map_open(g);
+        gstr(g, "detector", "rate");
+        gstr(g, "class", classes[c].name);
+        gint(g, "window_days", RATE_DAYS);
+        gint(g, "count", (long long)cnt);
+        gint(g, "orders", (long long)orders);
+        gnum(g, "rate", (double)cnt / (double)orders);
+        gnum(g, "posterior_mean", post.mean);
+        gnum(g, "interval_95_low", post.lo);
+        gnum(g, "interval_95_high", post.hi);
+        gnum(g, "typical_rate", typical);
+        gnum(g, "threshold_rate", p0);
+        gnum(g, "p_above_threshold", post.tail);
+        gnum(g, "prior_alpha", p->alpha);
+        gnum(g, "prior_beta", p->beta);
+        gnum(g, "confidence_required", RATE_CONFIDENCE);
+        yajl_gen_map_close(g);
+        ty_err r = sig_raise(e, "rate", i, (int)c, classes[c].severity, post.mean,
+                             day_start_ms(e, first), g);
+        yajl_gen_free(g);
+        TY_TRY(r);
+    }
+    return TY_OK;
+}
+
+/* ---------------------------------------------------------------- change */
+
+#define CUSUM_BASE_DAYS  28  /* the entity's own history the baseline is taken from */
+#define CUSUM_RUN_DAYS   14  /* days the CUSUM is run over, ending today */
+#define CUSUM_LAMBDA_MIN 0.2 /* a quiet entity's baseline is at least this per day */
+#define CUSUM_MIN_ACTIVE 7   /* days of the entity's own history needed to judge a change */
+/* In-control average run length, in days, per (entity, class). With thousands
+ * of entities and six classes a yearly false alarm each would be several a day;
+ * 10^5 days keeps the detector near one false alarm per 10,000 entity-days
+ * across all classes (design: changestat.h, Lucas 1985 k, Brook-Evans ARL). */
+#define CUSUM_ARL0 100000.0
+
+/*
+ * Designs cached by baseline, in steps of an eighth of a natural log (the
+ * baseline is rounded up to the step, which only lengthens the run length).
+ * k is Lucas's reference value rounded to a tenth and h the smallest tenth
+ * whose in-control ARL reaches CUSUM_ARL0, by bisection on the exact
+ * Brook-Evans ARL: on the 1/10 lattice the chain has at most a few hundred
+ * states, where the finer lattice of ty_cusum_design() took seconds per design.
+ */
+static ty_err cusum_design_for(ty_engine *e, double lambda0, double *k, double *h)
+{
+    int slot = (int)ceil(log(lambda0) * 8.0) + CUSUM_CACHE / 2;
+    if (slot < 0)
+        slot = 0;
+    if (slot >= CUSUM_CACHE)
+        slot = CUSUM_CACHE - 1;
+    if (!e->cusum_h[slot]) {
+        double l0 = exp((double)(slot - CUSUM_CACHE / 2) / 8.0);
+        double kk = round(ty_cusum_k(l0, TY_CUSUM_SHIFT * l0) * 10.0) / 10.0;
+        if (kk < 0.1)
+            kk = 0.1;
+        int lo = 1, hi = 1; /* h = hi / 10 */
+        double arl = 0;
+        ty_cusum c;
+        for (;;) { /* grow until the run length is long enough */
+            TY_TRY(ty_cusum_init(&c, kk, (double)hi / 10.0, 0));
+            TY_TRY(ty_cusum_arl(&c, l0, &arl));
+            if (arl >= CUSUM_ARL0)
+                break;
+            lo = hi;
+            hi *= 2;
+            if (hi > TY_CUSUM_STATES_MAX / 2)
+                return TY_ELIMIT;
+        }
+        while (hi - lo > 1) {
+            int mid = (lo + hi) / 2;
+            TY_TRY(ty_cusum_init(&c, kk, (double)mid / 10.0, 0));
+            TY_TRY(ty_cusum_arl(&c, l0, &arl));
+            if (arl >= CUSUM_ARL0)
+                hi = mid;
+            else
+                lo = mid;
+        }
+        e->cusum_k[slot] = kk;
+        e->cusum_h[slot] = (double)hi / 10.0;
+    }
+    *k = e->cusum_k[slot];
+    *h = e->cusum_h[slot];
+    return TY_OK;
+}
+
+static ty_err cusum_detect(ty_engine *e, uint32_t i, int32_t today)
+{
+    for (size_t c = 0; c < NCLASSES; c++) {
+        uint64_t recent = class_count(e, i, c, today - 1, today);
+        if (recent < RATE_MIN_COUNT) {
+            sig_clear(e, "change", i, (int)c);
+            continue;
+        }
+        /* the baseline is the entity's own past, over the days it was active (sold
+         * something): days before its first sale are not quiet days */
+        int32_t b0 = today - CUSUM_BASE_DAYS, b1 = today - 2, active = 0;
+        for (int32_t d = b0; d <= b1; d++)
+            active += ent_count(e, i, TY_M_ORDERS, d) > 0;
+        if (active < CUSUM_MIN_ACTIVE) {
+            sig_clear(e, "change", i, (int)c);
+            continue;
+        }
+        double lambda0 = (double)class_count(e, i, c, b0, b1) / (double)active;
+        if (lambda0 < CUSUM_LAMBDA_MIN)
+            lambda0 = CUSUM_LAMBDA_MIN;
+        double k, h;
+        ty_err r = cusum_design_for(e, lambda0, &k, &h);
+        if (r != TY_OK) {
+            sig_clear(e, "change", i, (int)c);
+            continue; /* no design for this baseline: no judgement */
+        }
+        ty_cusum cs;
+        TY_TRY(ty_cusum_init(&cs, k, h, 0));
+        int32_t first = 0;
+        int fired = 0;
+        for (int32_t d = today - CUSUM_RUN_DAYS + 1; d <= today; d++) {
+            if (cs.s == 0)
+                first = d;
+            fired = ty_cusum_update(&cs, (double)class_count(e, i, c, d, d)) == 1;
+        }
+        if (!fired) {
+            sig_clear(e, "change", i, (int)c);
+            continue;
+        }
+        uint64_t orders = ent_sum(e, i, TY_M_ORDERS, today - RATE_DAYS + 1, today);
+        double prob =
+            orders ? (double)class_count(e, i, c, today - RATE_DAYS + 1, today) / (double)orders
+                   : 0.01;
+        yajl_gen g = yajl_gen_alloc(NULL);
+        if (!g)
+            return TY_ENOMEM;
+        yajl_gen_map_open(g);
+        gstr(g, "detector", "change");
+        gstr(g, "class", classes[c].name);
+        gstr(g, "statistic", "Poisson CUSUM, one-sided upper (Lucas 1985)");
+        gint(g, "baseline_days", active);
+        gnum(g, "baseline_per_day", lambda0);
+        gnum(g, "shift_to_detect", TY_CUSUM_SHIFT * lambda0);
+        gnum(g, "k", k);
+        gnum(g, "h", h);
+        gnum(g, "in_control_arl_days", CUSUM_ARL0);
+        gnum(g, "cusum", cs.s);
+        yajl_gen_string(g, (const unsigned char *)"daily_counts", 12);
+        yajl_gen_array_open(g);
+        for (int32_t d = today - CUSUM_RUN_DAYS + 1; d <= today; d++)
+            yajl_gen_integer(g, (long long)class_count(e, i, c, d, d));
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+        r = sig_raise(e, "change", i, (int)c, classes[c].severity, prob > 0 ? prob : 0.01,
+                      day_start_ms(e, first), g);
+        yajl_gen_free(g);
+        TY_TRY(r);
+    }
+    return TY_OK;
+}
+
+/* ---------------------------------------------------------------- price */
+
+#define PRICE_MIN_MERCHANTS 3   /* a norm needs at least this many sellers */
+#define PRICE_MIN_SALES     3   /* and each seller this many prices */
+#define PRICE_FRACTION      0.6 /* "far below": under 60% of the norm, and */
+/* a modified z-score below -3.5 (Iglewicz & Hoaglin 1993, via robust.h) */
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static double ring_median(const price_ring *r)
+{
+    int64_t v[PRICE_KEEP];
+    memcpy(v, r->price, sizeof(int64_t) * r->n);
+    qsort(v, r->n, sizeof v[0], cmp_i64);
+    return r->n % 2 ? (double)v[r->n / 2] : ((double)v[r->n / 2 - 1] + (double)v[r->n / 2]) / 2;
+}
+
+static ty_err price_detect(ty_engine *e, uint32_t fam, int32_t today)
+{
+    entity *f = &e->ent[fam];
+    double med[PRICE_MERCHANTS_MAX], work[PRICE_MERCHANTS_MAX];
+    uint32_t who[PRICE_MERCHANTS_MAX];
+    size_t n = 0;
+    for (uint32_t k = 0; k < f->nprices; k++)
+        if (f->prices[k].n >= PRICE_MIN_SALES) {
+            med[n] = ring_median(&f->prices[k]);
+            who[n++] = k;
+        }
+    if (n < PRICE_MIN_MERCHANTS)
+        return TY_OK;
+    ty_robust norm;
+    if (ty_robust_fit(med, n, work, TY_ROBUST_REL_FLOOR, &norm) != TY_OK)
+        return TY_OK;
+    for (size_t k = 0; k < n; k++) {
+        const price_ring *pr = &f->prices[who[k]];
+        uint32_t m = pr->merchant;
+        double z = ty_robust_z(&norm, med[k]);
+        if (!(z < -TY_ROBUST_Z_CUTOFF && med[k] < PRICE_FRACTION * norm.median)) {
+            sig_clear(e, "price", m, 1);
+            continue;
+        }
+        /* counterfeit evidence on the merchant over the rate window */
+        uint64_t evidence = class_count(e, m, 1, today - RATE_DAYS + 1, today);
+        uint64_t orders = ent_sum(e, m, TY_M_ORDERS, today - RATE_DAYS + 1, today);
+        int severity = evidence >= 2 ? 2 : 1;
+        double prob = orders && evidence ? (double)evidence / (double)orders : 0.001;
+        yajl_gen g = yajl_gen_alloc(NULL);
+        if (!g)
+            return TY_ENOMEM;
+        yajl_gen_map_open(g);
+        gstr(g, "detector", "price");
+        gstr(g, "class", "counterfeit");
+        gstr(g, "product_family", f->display ? f->display : f->key);
+        gnum(g, "merchant_median_price", med[k]);
+        gnum(g, "norm_median_price", norm.median);
+        gnum(g, "norm_scale", norm.scale);
+        gint(g, "merchants_compared", (long long)n);
+        gnum(g, "modified_z", z);
+        gnum(g, "z_cutoff", -TY_ROBUST_Z_CUTOFF);
+        gnum(g, "fraction_of_norm", med[k] / norm.median);
+        gint(g, "counterfeit_evidence_7d", (long long)evidence);
+        gint(g, "orders_7d", (long long)orders);
+        yajl_gen_map_close(g);
+        ty_err r = sig_raise(e, "price", m, 1, severity, prob, day_start_ms(e, today), g);
+        yajl_gen_free(g);
+        TY_TRY(r);
+    }
+    return TY_OK;
+}
+
+/* ---------------------------------------------------------------- driver */
+
+static int watched(int kind)
+{
+    return kind == TY_ENT_PRODUCT || kind == TY_ENT_BATCH || kind == TY_ENT_MERCHANT ||
+           kind == TY_ENT_ROUTE;
+}
+
+ty_err detect_run(ty_engine *e)
+{
+    if (e->clock_ms == INT64_MIN)
+        return TY_OK;
+    int32_t today = e->clock_day;
+    TY_TRY(fit_priors(e, today));
+    int new_day = today != e->detect_day;
+    e->detect_day = today;
+    for (uint32_t i = 0; i < e->nent; i++) {
+        entity *x = &e->ent[i];
+        int due = x->touched == e->gen;
+        if (!due && new_day) /* entities with an open signal are looked at daily */
+            for (size_t s = 0; s < e->nsigs && !due; s++)
+                due = e->sigs[s].entity == i && e->sigs[s].active;
+        if (!due)
+            continue;
+        if (x->kind == TY_ENT_FAMILY) {
+            TY_TRY(price_detect(e, i, today));
+        } else if (watched(x->kind)) {
+            TY_TRY(rate_detect(e, i, today));
+            TY_TRY(cusum_detect(e, i, today));
+        }
+    }
+    return TY_OK;
+}
+
+ty_err ty_engine_signals(ty_engine *e, ty_err (*fn)(void *ctx, const ty_engine_signal *s),
+                         void *ctx)
+{
+    for (size_t k = 0; k < e->nsigs; k++) {
+        const engine_signal *s = &e->sigs[k];
+        const entity *x = &e->ent[s->entity];
+        const char *cls = s->cls >= 0 && (size_t)s->cls < NCLASSES ? classes[s->cls].name : "?";
+        ty_engine_signal out = {s->detector,
+                                cls,
+                                x->kind,
+                                x->platform,
+                                x->key,
+                                x->display,
+                                s->active,
+                                s->severity,
+                                s->probability,
+                                s->first_ms,
+                                s->opened_ms,
+                                s->last_ms,
+                                s->clear_since_ms,
+                                s->explain ? s->explain : "{}"};
+        TY_TRY(fn(ctx, &out));
+    }
+    return TY_OK;
+}
