@@ -93,6 +93,7 @@ typedef struct ty_engine_stats {
     uint64_t signals;    /* signals raised by detectors */
     int64_t last_seq;    /* last event seq processed */
     int64_t clock_ms;    /* engine clock: latest event time seen */
+    int64_t first_ms;    /* earliest event time seen */
     uint64_t entities;   /* entities tracked */
 } ty_engine_stats;
 
@@ -120,6 +121,9 @@ typedef struct ty_engine_signal {
     int64_t clear_since_ms; /* event time since when it has not stood; 0 while it does */
     const char *explain;    /* JSON: inputs, window, statistics, thresholds */
 } ty_engine_signal;
+
+/* Number of entities the detectors watch (products, batches, merchants, routes). */
+ty_err ty_engine_watched(ty_engine *e, uint64_t *n);
 
 /* Calls fn for every signal raised so far (active or cleared). */
 ty_err ty_engine_signals(ty_engine *e, ty_err (*fn)(void *ctx, const ty_engine_signal *s),

@@ -20,6 +20,11 @@ static const cli_cmd commands[] = {
      "Reads the stored events in arrival order, counts them per product, batch, merchant, brand, "
      "category, origin, platform and route in event-time windows, and classifies their texts.",
      detect_opts, cmd_detect},
+    {"eval", "score the engine against the simulator's ground truth", "--db PATH --truth FILE [--json]",
+     "Runs the engine over a store of simulated feeds and reports, per injected incident, whether "
+     "it was found and after how long (event time), the recall, the false warnings per 10,000 "
+     "entity-days and the median and 90th-percentile detection delay.",
+     eval_opts, cmd_eval},
     {"ingest", "store platform feeds or public data files exactly once",
      "--db PATH --platform ID [--format FMT] FILE...",
      "Each FILE ('-' for standard input) is one ingest batch. Valid records are stored exactly "

@@ -561,3 +561,11 @@ ty_err ty_engine_signals(ty_engine *e, ty_err (*fn)(void *ctx, const ty_engine_s
     }
     return TY_OK;
 }
+
+ty_err ty_engine_watched(ty_engine *e, uint64_t *n)
+{
+    *n = 0;
+    for (uint32_t i = 0; i < e->nent; i++)
+        *n += watched(e->ent[i].kind);
+    return TY_OK;
+}

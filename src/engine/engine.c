@@ -448,6 +448,8 @@ static ty_err on_event(void *ctx, const ty_stored_event *ev)
     e->ev_platform = ev->platform;
     e->ev_ts = ev->ts;
     e->ev_tz = ev->tz;
+    if (ev->ts < e->first_ms)
+        e->first_ms = ev->ts;
     if (ev->ts > e->clock_ms) {
         e->clock_ms = ev->ts;
         e->clock_day = (int32_t)ty_local_day(ev->ts, e->o.utc_offset_min);
@@ -475,6 +477,7 @@ ty_err ty_engine_open(ty_engine **out, const ty_engine_opts *o, char *err, size_
     if (!e->o.data_dir)
         e->o.data_dir = TY_DATA_DIR;
     e->clock_ms = INT64_MIN;
+    e->first_ms = INT64_MAX;
     ty_buf_init(&e->scratch, 1 << 20);
     randombytes_buf(e->hkey, sizeof e->hkey);
     ty_store_opts so = {o->db_path, o->key_path, 0};
@@ -533,6 +536,7 @@ ty_err ty_engine_run(ty_engine *e, uint64_t max_events, ty_engine_stats *st)
     }
     st->last_seq = e->cursor;
     st->clock_ms = e->clock_ms;
+    st->first_ms = e->first_ms;
     st->entities = e->nent;
     e->run_stats = NULL;
     return r;

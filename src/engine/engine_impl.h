@@ -99,6 +99,7 @@ struct ty_engine {
     ty_engine_stats *run_stats; /* of the current run */
     int64_t cursor;             /* last seq whose signals were raised */
     int64_t clock_ms;           /* latest event time seen */
+    int64_t first_ms;           /* earliest event time seen */
     int32_t clock_day;
     /* the event being processed */
     int64_t ev_seq, ev_platform, ev_ts;
