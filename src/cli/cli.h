@@ -62,6 +62,10 @@ int cmd_platform(const cli_cmd *c, int argc, char **argv);
 int cmd_text(const cli_cmd *c, int argc, char **argv);
 int cmd_detect(const cli_cmd *c, int argc, char **argv);
 int cmd_eval(const cli_cmd *c, int argc, char **argv);
+/* `tianyan warnings` (with its ack / silence / unsilence subcommands, each with
+ * its own option table) and `tianyan explain` (cmd_warnings.c). */
+int cmd_warnings(const cli_cmd *c, int argc, char **argv);
+int cmd_explain(const cli_cmd *c, int argc, char **argv);
 
 /* `tianyan stats dispro`: a subcommand with its own option table, reached from
  * cmd_stats when the first argument is "dispro" (cmd_dispro.c). */
@@ -69,6 +73,7 @@ int cmd_stats_dispro(const cli_cmd *c, int argc, char **argv);
 extern const cli_cmd stats_dispro_cmd;
 
 extern const cli_opt ingest_opts[], stats_opts[], simulate_opts[], spec_opts[], demo_opts[],
-    platform_opts[], stats_dispro_opts[], text_opts[], detect_opts[], eval_opts[];
+    platform_opts[], stats_dispro_opts[], text_opts[], detect_opts[], eval_opts[], warnings_opts[],
+    explain_opts[];
 
 #endif

@@ -29,16 +29,16 @@ const cli_opt eval_opts[] = {
     {NULL, NULL, NULL},
 };
 
-#define MAX_INC 256
+#define MAX_INC  256
 #define MAX_FIND 100000
 
 typedef struct incident {
     char platform[32], kind[32], ekind[16], eid[128], sku[64];
     const char *cls;
     int64_t onset, end;
-    int found;       /* a finding on its own entity */
-    int64_t first;   /* earliest such finding */
-    int related;     /* findings that belong to it */
+    int found;     /* a finding on its own entity */
+    int64_t first; /* earliest such finding */
+    int related;   /* findings that belong to it */
 } incident;
 
 typedef struct finding {
@@ -60,8 +60,8 @@ typedef struct evalctx {
 static const char *class_of_incident(const char *kind)
 {
     static const char *const map[][2] = {
-        {"allergy_outbreak", "allergy"},   {"counterfeit_merchant", "counterfeit"},
-        {"expired_stock", "expired"},      {"damaged_route", "damaged"},
+        {"allergy_outbreak", "allergy"},  {"counterfeit_merchant", "counterfeit"},
+        {"expired_stock", "expired"},     {"damaged_route", "damaged"},
         {"banned_ingredient", "harmful"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -230,7 +230,8 @@ int cmd_eval(const cli_cmd *c, int argc, char **argv)
             delays[j] = delays[j - 1];
             delays[j - 1] = t;
         }
-    double median = nd ? (nd % 2 ? delays[nd / 2] : (delays[nd / 2 - 1] + delays[nd / 2]) / 2) : NAN;
+    double median =
+        nd ? (nd % 2 ? delays[nd / 2] : (delays[nd / 2 - 1] + delays[nd / 2]) / 2) : NAN;
     double p90 = nd ? delays[(int)ceil(0.9 * nd) - 1] : NAN;
     if (cli_get(c, &a, "json")) {
         printf("{\"incidents\":%d,\"found\":%d,\"recall\":%.4f,\"false_warnings\":%zu,"

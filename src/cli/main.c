@@ -20,11 +20,20 @@ static const cli_cmd commands[] = {
      "Reads the stored events in arrival order, counts them per product, batch, merchant, brand, "
      "category, origin, platform and route in event-time windows, and classifies their texts.",
      detect_opts, cmd_detect},
-    {"eval", "score the engine against the simulator's ground truth", "--db PATH --truth FILE [--json]",
+    {"eval", "score the engine against the simulator's ground truth",
+     "--db PATH --truth FILE [--json]",
      "Runs the engine over a store of simulated feeds and reports, per injected incident, whether "
      "it was found and after how long (event time), the recall, the false warnings per 10,000 "
      "entity-days and the median and 90th-percentile detection delay.",
      eval_opts, cmd_eval},
+    {"explain", "one warning: its risk, explanation and history",
+     "--db PATH [--json] [--utc-offset +08:00] WARNING_ID",
+     "Prints what the warning is about, its level and risk (severity x probability through the "
+     "2019/417 matrix), the explanation the engine stored (window, statistics and thresholds, "
+     "inputs, rule version, the seqs of the events behind it) and its whole history: every "
+     "change with its time, actor and reason. Event times and wall-clock times are labelled. "
+     "Exit status: 0 done, 1 no such warning or failure, 2 usage error.",
+     explain_opts, cmd_explain},
     {"ingest", "store platform feeds or public data files exactly once",
      "--db PATH --platform ID [--format FMT] FILE...",
      "Each FILE ('-' for standard input) is one ingest batch. Valid records are stored exactly "
@@ -63,6 +72,17 @@ static const cli_cmd commands[] = {
      "positive, with the probability that the text is negative. Exit status: 0 every line "
      "classified, 3 some lines rejected (too long or not UTF-8), 1 failure, 2 usage error.",
      text_opts, cmd_text},
+    {"warnings", "list early warnings (I red ... IV blue); `warnings ack|silence|unsilence`",
+     "--db PATH [--json] [--min-level I|II|III|IV] [--entity KIND:ID] [--state STATE] [--limit "
+     "N] | ack|silence|unsilence ...",
+     "Lists warnings, most severe first and then most recently updated, with their level, state "
+     "(open, acknowledged, resolved; +silenced), entity and detector. Times of warnings are event "
+     "times. By default only active (open and acknowledged) warnings are listed. Level colours "
+     "are used only on a terminal (and never with NO_COLOR set). `tianyan warnings ack --help`, "
+     "`silence --help` and `unsilence --help` describe the subcommands; every change is recorded "
+     "in the warning's history (`tianyan explain`). Exit status: 0 done, 1 failure, 2 usage "
+     "error.",
+     warnings_opts, cmd_warnings},
 };
 
 #define NCMD (sizeof commands / sizeof commands[0])

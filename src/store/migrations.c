@@ -106,6 +106,62 @@ static const char *const migrations[] = {
     "CREATE TABLE ref_substance_names("
     "  name TEXT NOT NULL COLLATE NOCASE, substance INTEGER NOT NULL,"
     "  PRIMARY KEY(name, substance)) WITHOUT ROWID;",
+
+    /* 4: early warnings and their history (warning.h, src/store/warnings.c). Times
+     * named opened/updated/resolved/first_event/last_event/clear_since/resolve_due
+     * are EVENT time; acked_at, silenced_until and history.at are wall clock; all
+     * ms since the epoch, UTC. platform is '' for a warning not tied to one
+     * platform, never NULL: NULLs are distinct in a UNIQUE index, and the partial
+     * index below is what keeps one active warning per key. */
+    "CREATE TABLE warnings("
+    "  id INTEGER PRIMARY KEY,"
+    "  detector TEXT NOT NULL,"
+    "  rule_version TEXT NOT NULL,"
+    "  entity_kind TEXT NOT NULL,"
+    "  entity_key TEXT NOT NULL,"
+    "  platform TEXT NOT NULL DEFAULT '',"
+    "  display_name TEXT,"
+    "  group_key TEXT,"
+    "  level INTEGER NOT NULL CHECK(level BETWEEN 1 AND 4)," /* I..IV */
+    "  severity INTEGER NOT NULL CHECK(severity BETWEEN 1 AND 4),"
+    "  probability REAL NOT NULL,"
+    "  band INTEGER NOT NULL CHECK(band BETWEEN 0 AND 7)," /* risk.h ty_prob_band */
+    "  risk TEXT NOT NULL CHECK(risk IN ('low', 'medium', 'high', 'serious')),"
+    "  state TEXT NOT NULL CHECK(state IN ('open', 'acknowledged', 'resolved')),"
+    "  acked_by TEXT, acked_at INTEGER,"
+    "  silenced_until INTEGER, silenced_by TEXT, silence_reason TEXT,"
+    "  first_event INTEGER NOT NULL, last_event INTEGER NOT NULL,"
+    "  opened INTEGER NOT NULL, updated INTEGER NOT NULL, resolved INTEGER,"
+    "  clear_since INTEGER," /* the condition has been clear since; NULL while it holds */
+    "  resolve_due INTEGER," /* clear_since + resolve_after while clear and unresolved */
+    "  resolve_after INTEGER NOT NULL,"
+    "  raises INTEGER NOT NULL DEFAULT 1,"
+    "  previous INTEGER," /* the resolved warning of the same key before this one */
+    "  explanation TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX warnings_active ON warnings(detector, entity_kind, entity_key, "
+    "  platform) WHERE state <> 'resolved';"
+    "CREATE INDEX warnings_entity ON warnings(entity_kind, entity_key, platform, detector);"
+    "CREATE INDEX warnings_group ON warnings(group_key) WHERE group_key IS NOT NULL;"
+    "CREATE INDEX warnings_due ON warnings(resolve_due) WHERE resolve_due IS NOT NULL;"
+    "CREATE INDEX warnings_order ON warnings(level, updated DESC, id DESC);"
+    "CREATE TABLE warning_history("
+    "  id INTEGER PRIMARY KEY,"
+    "  warning INTEGER NOT NULL,"
+    "  change TEXT NOT NULL CHECK(change IN ('opened', 'updated', 'escalated', 'de-escalated', "
+    "    'cleared', 'acknowledged', 'silenced', 'unsilenced', 'resolved', 'reopened')),"
+    "  at INTEGER NOT NULL," /* wall clock when recorded */
+    "  event_time INTEGER,"  /* event time that drove an engine change; NULL for people's */
+    "  actor TEXT NOT NULL,"
+    "  reason TEXT,"
+    "  level_from INTEGER, level_to INTEGER,"
+    "  until INTEGER);" /* silenced: until when (wall clock) */
+    "CREATE INDEX warning_history_warning ON warning_history(warning, id);"
+    /* The history is an audit trail: rows are only ever added. A later migration
+     * may drop these triggers for a retention policy, on purpose and visibly. */
+    "CREATE TRIGGER warning_history_no_update BEFORE UPDATE ON warning_history "
+    "BEGIN SELECT RAISE(ABORT, 'warning_history is append-only'); END;"
+    "CREATE TRIGGER warning_history_no_delete BEFORE DELETE ON warning_history "
+    "BEGIN SELECT RAISE(ABORT, 'warning_history is append-only'); END;",
 };
 
 int store_migration_count(void)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "store/migrations.h"
 #include "tianyan/hashidx.h"
 #include "tianyan/codec.h"
 #include "tianyan/store.h"
@@ -90,7 +91,7 @@ static void test_open_and_keys(void)
     path_in(db, sizeof db, "keys.db");
     ty_store *st = open_store(db, NULL, err, sizeof err, &e);
     CHECK_INT(e, TY_OK);
-    CHECK_INT(ty_store_schema_version(st), 3);
+    CHECK_INT(ty_store_schema_version(st), store_migration_count());
     int64_t v = 0;
     CHECK_INT(ty_store_query_int(
                   st, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'", &v),
