@@ -389,7 +389,7 @@ int main(int argc, char **argv)
         snprintf(p, sizeof p, "%s%s", floor_path, sfx[k]);
         unlink(p);
     }
-    ty_store_opts so = {ours_path, NULL, cache_mib};
+    ty_store_opts so = {ours_path, NULL, cache_mib, 0};
     char err[512];
     ty_store *st;
     if (ty_store_open(&st, &so, err, sizeof err) != TY_OK) {

@@ -35,6 +35,8 @@ typedef struct ty_store_opts {
     const char *key_path; /* secret key file for pseudonyms; NULL means "<path>.key" */
     int64_t cache_mib;    /* SQLite page cache of this connection; 0 means 64 (writes are
                              appends: a bigger cache only costs memory to fill) */
+    int no_event_index;   /* this handle never adds events (the risk engine, readers):
+                             skip loading the exactly-once index; ty_store_add* refuse */
 } ty_store_opts;
 
 /* Opens (creating and migrating as needed). On failure writes a reason to err. */

@@ -149,7 +149,7 @@ int cmd_demo(const cli_cmd *c, int argc, char **argv)
            (unsigned long long)s.total, (unsigned long long)s.incidents,
            (double)(ty_now_ms() - t0) / 1000.0, s.truth_path);
 
-    ty_store_opts so = {db, NULL, 0};
+    ty_store_opts so = {db, NULL, 0, 0};
     ty_store *st;
     if ((e = ty_store_open(&st, &so, err, sizeof err)) != TY_OK) {
         fprintf(stderr, "tianyan demo: %s\n", err[0] ? err : ty_err_message(e));

@@ -181,7 +181,7 @@ int cmd_eval(const cli_cmd *c, int argc, char **argv)
     if (r == TY_OK)
         r = ty_engine_watched(e, &watched);
     ty_engine_close(&e);
-    ty_store_opts so = {db, NULL, 0};
+    ty_store_opts so = {db, NULL, 0, 0};
     if (r == TY_OK)
         r = ty_store_open(&ec->st, &so, err, sizeof err);
     if (r != TY_OK) {

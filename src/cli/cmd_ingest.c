@@ -199,7 +199,7 @@ int cmd_ingest(const cli_cmd *c, int argc, char **argv)
                 ty_format_name(f));
         return CLI_USAGE;
     }
-    ty_store_opts so = {db, cli_get(c, &a, "key-file"), 0};
+    ty_store_opts so = {db, cli_get(c, &a, "key-file"), 0, 0};
     char err[512];
     ty_store *st;
     ty_err e = ty_store_open(&st, &so, err, sizeof err);

@@ -54,7 +54,7 @@ int cmd_platform(const cli_cmd *c, int argc, char **argv)
                 a.pos[1]);
         return CLI_USAGE;
     }
-    ty_store_opts so = {db, cli_get(c, &a, "key-file"), 0};
+    ty_store_opts so = {db, cli_get(c, &a, "key-file"), 0, 0};
     char err[512];
     ty_store *st;
     ty_err e = ty_store_open(&st, &so, err, sizeof err);

@@ -51,7 +51,7 @@ int cmd_stats(const cli_cmd *c, int argc, char **argv)
         fprintf(stderr, "tianyan stats: --utc-offset must look like +08:00 or Z, got \"%s\"\n", o);
         return CLI_USAGE;
     }
-    ty_store_opts so = {db, cli_get(c, &a, "key-file"), 0};
+    ty_store_opts so = {db, cli_get(c, &a, "key-file"), 0, 0};
     char err[512];
     ty_store *st;
     ty_err e = ty_store_open(&st, &so, err, sizeof err);

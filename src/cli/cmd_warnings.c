@@ -115,7 +115,7 @@ static ty_store *open_existing(const char *name, const char *db, const char *key
         fprintf(stderr, "tianyan %s: no store at %s\n", name, db);
         return NULL;
     }
-    ty_store_opts so = {db, key, 0};
+    ty_store_opts so = {db, key, 0, 1}; /* never adds events */
     char err[512];
     ty_store *st = NULL;
     ty_err e = ty_store_open(&st, &so, err, sizeof err);

@@ -22,12 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_gen.h>
-
 #include "engine_impl.h"
 #include "tianyan/changestat.h"
 #include "tianyan/ebrate.h"
 #include "tianyan/robust.h"
+#include "tianyan/warning.h"
 
 /* ---------------------------------------------------------------- classes */
 
@@ -95,6 +94,16 @@ static uint64_t class_count(const ty_engine *e, uint32_t ent, size_t c, int32_t 
     return s;
 }
 
+#define RATE_DAYS       7    /* the window a rate is taken over */
+#define RATE_MIN_COUNT  3    /* fewer reports never make a rate signal */
+#define RATE_FACTOR     3.0  /* "far above": three times the typical rate of the kind */
+#define RATE_CONFIDENCE 0.99 /* posterior probability that it is */
+
+static int64_t day_start_ms(const ty_engine *e, int32_t day)
+{
+    return (int64_t)day * 86400000LL - (int64_t)e->o.utc_offset_min * 60000LL;
+}
+
 /* ---------------------------------------------------------------- signals */
 
 static uint64_t sig_hash(const char *detector, uint32_t ent, int cls)
@@ -137,9 +146,59 @@ static engine_signal *sig_slot(ty_engine *e, const char *detector, uint32_t ent,
     return s;
 }
 
-/* A detector says the condition holds now. */
+/* The code of a platform id, cached (the store holds a handful of platforms). */
+static const char *platform_code(ty_engine *e, int64_t id)
+{
+    if (id <= 0)
+        return "";
+    if (id >= PLATFORM_CODES_MAX)
+        return "?";
+    if (!e->pcode[id]) {
+        char code[64];
+        if (ty_store_platform_code(e->st, id, code, sizeof code) != TY_OK || !code[0])
+            return "?";
+        e->pcode[id] = strdup(code);
+        if (!e->pcode[id])
+            return "?";
+    }
+    return e->pcode[id];
+}
+
+/* The entity key as warnings show it: a batch's "sku<US>batch" becomes "sku|batch"
+ * (warning keys are printable text). */
+static const char *warning_key(const entity *x, char *buf, size_t n)
+{
+    if (x->kind != TY_ENT_BATCH)
+        return x->key;
+    snprintf(buf, n, "%s", x->key);
+    for (char *p = buf; *p; p++)
+        if (*p == '\x1f')
+            *p = '|';
+    return buf;
+}
+
+/* Related warnings are listed together: a batch with its product; everything
+ * else by itself. */
+static void group_key(ty_engine *e, const entity *x, char *out, size_t n)
+{
+    const char *pc = platform_code(e, x->platform);
+    if (x->kind == TY_ENT_BATCH) {
+        size_t sku = strcspn(x->key, "\x1f");
+        snprintf(out, n, "product:%s:%.*s", pc, (int)sku, x->key);
+    } else {
+        snprintf(out, n, "%s:%s:%s", ty_entity_kind_name(x->kind), pc, x->key);
+    }
+}
+
+/*
+ * A detector says the condition holds now: kept in memory (for `detect` and
+ * `eval`) and raised as a warning in the store, inside the engine's open
+ * transaction. The warning's explanation is built from stats and inputs.
+ */
 static ty_err sig_raise(ty_engine *e, const char *detector, uint32_t ent, int cls, int severity,
-                        double probability, int64_t first_ms, yajl_gen g)
+                        double probability, int64_t first_ms, const ty_warning_stat *stats,
+                        size_t nstats, const ty_warning_input *inputs, size_t ninputs,
+                        const char *note)
 {
     engine_signal *s = sig_slot(e, detector, ent, cls, 1);
     if (!s)
@@ -153,60 +212,70 @@ static ty_err sig_raise(ty_engine *e, const char *detector, uint32_t ent, int cl
             e->run_stats->signals++;
     }
     s->severity = severity;
-    s->probability = probability;
+    s->probability = probability < 0 ? 0 : probability > 1 ? 1 : probability;
     s->last_ms = e->clock_ms;
     s->clear_since_ms = 0;
-    const unsigned char *buf;
-    size_t len;
-    yajl_gen_get_buf(g, &buf, &len);
-    char *x = strndup((const char *)buf, len);
-    if (x) {
-        free(s->explain);
-        s->explain = x;
-    }
-    return TY_OK;
+    if (!e->in_txn)
+        return TY_OK;
+    const entity *x = &e->ent[ent];
+    char rule[64], group[300], keyname[300];
+    snprintf(rule, sizeof rule, "%s.%s/1", detector, classes[cls].name);
+    snprintf(keyname, sizeof keyname, "%s.%s", detector, classes[cls].name);
+    group_key(e, x, group, sizeof group);
+    ty_warning_signal w;
+    memset(&w, 0, sizeof w);
+    w.key.detector = keyname;
+    w.key.entity_kind = ty_entity_kind_name(x->kind);
+    char kbuf[300];
+    w.key.entity_key = warning_key(x, kbuf, sizeof kbuf);
+    w.key.platform = platform_code(e, x->platform);
+    w.rule_version = rule;
+    w.display_name = x->display;
+    w.group_key = group;
+    w.severity = severity;
+    w.probability = s->probability;
+    w.event_time = e->clock_ms;
+    w.first_event = first_ms < e->clock_ms ? first_ms : e->clock_ms;
+    w.last_event = e->clock_ms;
+    w.window_from = day_start_ms(e, e->clock_day - RATE_DAYS + 1);
+    w.window_to = e->clock_ms;
+    w.stats = stats;
+    w.nstats = nstats;
+    w.inputs = inputs;
+    w.ninputs = ninputs;
+    w.note = note;
+    ty_warning_raised out;
+    char err[256];
+    ty_err r = ty_warning_raise(e->st, &w, &out, err, sizeof err);
+    if (r == TY_EINVAL)
+        return TY_OK; /* a field out of its limits (an over-long key): the signal stays in memory */
+    return r;
 }
 
 /* A detector says the condition does not hold now. */
 static void sig_clear(ty_engine *e, const char *detector, uint32_t ent, int cls)
 {
     engine_signal *s = sig_slot(e, detector, ent, cls, 0);
-    if (s && s->active && !s->clear_since_ms)
+    if (!s || !s->active)
+        return;
+    if (!s->clear_since_ms)
         s->clear_since_ms = e->clock_ms;
-}
-
-static void gstr(yajl_gen g, const char *k, const char *v)
-{
-    yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-    yajl_gen_string(g, (const unsigned char *)v, strlen(v));
-}
-
-static void gnum(yajl_gen g, const char *k, double v)
-{
-    yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-    if (isfinite(v))
-        yajl_gen_double(g, v);
-    else
-        yajl_gen_null(g);
-}
-
-static void gint(yajl_gen g, const char *k, long long v)
-{
-    yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-    yajl_gen_integer(g, v);
-}
-
-static int64_t day_start_ms(const ty_engine *e, int32_t day)
-{
-    return (int64_t)day * 86400000LL - (int64_t)e->o.utc_offset_min * 60000LL;
+    if (!e->in_txn)
+        return;
+    const entity *x = &e->ent[ent];
+    char keyname[64];
+    snprintf(keyname, sizeof keyname, "%s.%s", detector, classes[cls].name);
+    char kbuf[300];
+    ty_warning_key key = {keyname, ty_entity_kind_name(x->kind), warning_key(x, kbuf, sizeof kbuf),
+                          platform_code(e, x->platform)};
+    ty_warning_cleared out;
+    char err[256];
+    if (ty_warning_clear(e->st, &key, e->clock_ms, &out, err, sizeof err) == TY_OK &&
+        out.outcome == TY_CLEAR_RESOLVED)
+        s->active = 0;
 }
 
 /* ---------------------------------------------------------------- rate */
-
-#define RATE_DAYS       7    /* the window a rate is taken over */
-#define RATE_MIN_COUNT  3    /* fewer reports never make a rate signal */
-#define RATE_FACTOR     3.0  /* "far above": three times the typical rate of the kind */
-#define RATE_CONFIDENCE 0.99 /* posterior probability that it is */
 
 /* Beta-binomial prior per (entity kind, class), refitted once per engine day. */
 static ty_err fit_priors(ty_engine *e, int32_t today)
@@ -267,29 +336,34 @@ static ty_err rate_detect(ty_engine *e, uint32_t i, int32_t today)
         int32_t first = today - RATE_DAYS + 1;
         while (first < today && class_count(e, i, c, first, first) == 0)
             first++;
-        yajl_gen g = yajl_gen_alloc(NULL);
-        if (!g)
-            return TY_ENOMEM;
-        yajl_gen_map_open(g);
-        gstr(g, "detector", "rate");
-        gstr(g, "class", classes[c].name);
-        gint(g, "window_days", RATE_DAYS);
-        gint(g, "count", (long long)cnt);
-        gint(g, "orders", (long long)orders);
-        gnum(g, "rate", (double)cnt / (double)orders);
-        gnum(g, "posterior_mean", post.mean);
-        gnum(g, "interval_95_low", post.lo);
-        gnum(g, "interval_95_high", post.hi);
-        gnum(g, "typical_rate", typical);
-        gnum(g, "threshold_rate", p0);
-        gnum(g, "p_above_threshold", post.tail);
-        gnum(g, "prior_alpha", p->alpha);
-        gnum(g, "prior_beta", p->beta);
-        gnum(g, "confidence_required", RATE_CONFIDENCE);
-        yajl_gen_map_close(g);
+        ty_warning_stat stats[] = {
+            {"class_count_7d", (double)cnt, RATE_MIN_COUNT},
+            {"orders_7d", (double)orders, NAN},
+            {"rate", (double)cnt / (double)orders, NAN},
+            {"posterior_mean", post.mean, NAN},
+            {"interval_95_low", post.lo, NAN},
+            {"interval_95_high", post.hi, NAN},
+            {"typical_rate_of_kind", typical, NAN},
+            {"p_rate_above_threshold", post.tail, RATE_CONFIDENCE},
+            {"threshold_rate", p0, NAN},
+        };
+        ty_warning_input inputs[] = {
+            {"class", 0, classes[c].name},
+            {"window_days", RATE_DAYS, NULL},
+            {"prior_alpha", p->alpha, NULL},
+            {"prior_beta", p->beta, NULL},
+            {"method", 0, "empirical-Bayes beta-binomial across entities of this kind"},
+        };
+        char note[300];
+        snprintf(note, sizeof note,
+                 "%llu %s reports in %llu orders over 7 days: %.1f%%, against %.2f%% typical "
+                 "for a %s",
+                 (unsigned long long)cnt, classes[c].name, (unsigned long long)orders,
+                 100.0 * (double)cnt / (double)orders, 100.0 * typical,
+                 ty_entity_kind_name(x->kind));
         ty_err r = sig_raise(e, "rate", i, (int)c, classes[c].severity, post.mean,
-                             day_start_ms(e, first), g);
-        yajl_gen_free(g);
+                             day_start_ms(e, first), stats, sizeof stats / sizeof stats[0], inputs,
+                             sizeof inputs / sizeof inputs[0], note);
         TY_TRY(r);
     }
     return TY_OK;
@@ -400,29 +474,28 @@ static ty_err cusum_detect(ty_engine *e, uint32_t i, int32_t today)
         double prob =
             orders ? (double)class_count(e, i, c, today - RATE_DAYS + 1, today) / (double)orders
                    : 0.01;
-        yajl_gen g = yajl_gen_alloc(NULL);
-        if (!g)
-            return TY_ENOMEM;
-        yajl_gen_map_open(g);
-        gstr(g, "detector", "change");
-        gstr(g, "class", classes[c].name);
-        gstr(g, "statistic", "Poisson CUSUM, one-sided upper (Lucas 1985)");
-        gint(g, "baseline_days", active);
-        gnum(g, "baseline_per_day", lambda0);
-        gnum(g, "shift_to_detect", TY_CUSUM_SHIFT * lambda0);
-        gnum(g, "k", k);
-        gnum(g, "h", h);
-        gnum(g, "in_control_arl_days", CUSUM_ARL0);
-        gnum(g, "cusum", cs.s);
-        yajl_gen_string(g, (const unsigned char *)"daily_counts", 12);
-        yajl_gen_array_open(g);
-        for (int32_t d = today - CUSUM_RUN_DAYS + 1; d <= today; d++)
-            yajl_gen_integer(g, (long long)class_count(e, i, c, d, d));
-        yajl_gen_array_close(g);
-        yajl_gen_map_close(g);
+        ty_warning_stat stats[] = {
+            {"cusum", cs.s, h},
+            {"baseline_per_day", lambda0, NAN},
+            {"k", k, NAN},
+            {"count_today", (double)class_count(e, i, c, today, today), NAN},
+            {"count_last_2_days", (double)recent, RATE_MIN_COUNT},
+        };
+        ty_warning_input inputs[] = {
+            {"class", 0, classes[c].name},
+            {"statistic", 0, "Poisson CUSUM, one-sided upper (Lucas 1985)"},
+            {"baseline_active_days", active, NULL},
+            {"shift_to_detect_per_day", TY_CUSUM_SHIFT * lambda0, NULL},
+            {"in_control_arl_days", CUSUM_ARL0, NULL},
+            {"run_days", CUSUM_RUN_DAYS, NULL},
+        };
+        char note[300];
+        snprintf(note, sizeof note,
+                 "%s reports rose above this %s's own baseline of %.2f a day (CUSUM %.1f > %.1f)",
+                 classes[c].name, ty_entity_kind_name(e->ent[i].kind), lambda0, cs.s, h);
         r = sig_raise(e, "change", i, (int)c, classes[c].severity, prob > 0 ? prob : 0.01,
-                      day_start_ms(e, first), g);
-        yajl_gen_free(g);
+                      day_start_ms(e, first), stats, sizeof stats / sizeof stats[0], inputs,
+                      sizeof inputs / sizeof inputs[0], note);
         TY_TRY(r);
     }
     return TY_OK;
@@ -478,25 +551,28 @@ static ty_err price_detect(ty_engine *e, uint32_t fam, int32_t today)
         uint64_t orders = ent_sum(e, m, TY_M_ORDERS, today - RATE_DAYS + 1, today);
         int severity = evidence >= 2 ? 2 : 1;
         double prob = orders && evidence ? (double)evidence / (double)orders : 0.001;
-        yajl_gen g = yajl_gen_alloc(NULL);
-        if (!g)
-            return TY_ENOMEM;
-        yajl_gen_map_open(g);
-        gstr(g, "detector", "price");
-        gstr(g, "class", "counterfeit");
-        gstr(g, "product_family", f->display ? f->display : f->key);
-        gnum(g, "merchant_median_price", med[k]);
-        gnum(g, "norm_median_price", norm.median);
-        gnum(g, "norm_scale", norm.scale);
-        gint(g, "merchants_compared", (long long)n);
-        gnum(g, "modified_z", z);
-        gnum(g, "z_cutoff", -TY_ROBUST_Z_CUTOFF);
-        gnum(g, "fraction_of_norm", med[k] / norm.median);
-        gint(g, "counterfeit_evidence_7d", (long long)evidence);
-        gint(g, "orders_7d", (long long)orders);
-        yajl_gen_map_close(g);
-        ty_err r = sig_raise(e, "price", m, 1, severity, prob, day_start_ms(e, today), g);
-        yajl_gen_free(g);
+        ty_warning_stat stats[] = {
+            {"merchant_median_price", med[k], NAN},
+            {"norm_median_price", norm.median, NAN},
+            {"fraction_of_norm", med[k] / norm.median, PRICE_FRACTION},
+            {"modified_z", z, -TY_ROBUST_Z_CUTOFF},
+            {"norm_scale", norm.scale, NAN},
+            {"counterfeit_reports_7d", (double)evidence, 2},
+            {"orders_7d", (double)orders, NAN},
+        };
+        ty_warning_input inputs[] = {
+            {"product_family", 0, f->display ? f->display : f->key},
+            {"merchants_compared", (double)n, NULL},
+            {"method", 0, "median and MAD of the merchants' median prices (Iglewicz-Hoaglin)"},
+        };
+        char note[300];
+        snprintf(note, sizeof note,
+                 "sells at %.0f%% of the other merchants' median price for the same product, "
+                 "with %llu counterfeit reports in 7 days",
+                 100.0 * med[k] / norm.median, (unsigned long long)evidence);
+        ty_err r = sig_raise(e, "price", m, 1, severity, prob, day_start_ms(e, today), stats,
+                             sizeof stats / sizeof stats[0], inputs,
+                             sizeof inputs / sizeof inputs[0], note);
         TY_TRY(r);
     }
     return TY_OK;
@@ -510,12 +586,29 @@ static int watched(int kind)
            kind == TY_ENT_ROUTE;
 }
 
+static ty_err detect_entities(ty_engine *e, int32_t today);
+
 ty_err detect_run(ty_engine *e)
 {
     if (e->clock_ms == INT64_MIN)
         return TY_OK;
     int32_t today = e->clock_day;
     TY_TRY(fit_priors(e, today));
+    /* warnings change in one transaction per run (the engine's own connection) */
+    TY_TRY(ty_store_begin(e->st));
+    e->in_txn = 1;
+    ty_err r = detect_entities(e, today);
+    if (r == TY_OK)
+        r = ty_warning_advance(e->st, e->clock_ms, NULL);
+    e->in_txn = 0;
+    if (r == TY_OK)
+        return ty_store_commit(e->st);
+    ty_store_rollback(e->st);
+    return r;
+}
+
+static ty_err detect_entities(ty_engine *e, int32_t today)
+{
     int new_day = today != e->detect_day;
     e->detect_day = today;
     for (uint32_t i = 0; i < e->nent; i++) {

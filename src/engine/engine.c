@@ -480,7 +480,7 @@ ty_err ty_engine_open(ty_engine **out, const ty_engine_opts *o, char *err, size_
     e->first_ms = INT64_MAX;
     ty_buf_init(&e->scratch, 1 << 20);
     randombytes_buf(e->hkey, sizeof e->hkey);
-    ty_store_opts so = {o->db_path, o->key_path, 0};
+    ty_store_opts so = {o->db_path, o->key_path, 0, 1}; /* reads events, never adds them */
     ty_err r = ty_store_open(&e->st, &so, err, errn);
     e->prior_day = e->detect_day = INT32_MIN;
     e->orders = calloc(ORDERS_KEPT, sizeof *e->orders);
@@ -557,6 +557,8 @@ void ty_engine_close(ty_engine **pe)
     ty_hashidx_free(&e->sig_index);
     free(e->orders);
     ty_hashidx_free(&e->order_index);
+    for (int i = 0; i < PLATFORM_CODES_MAX; i++)
+        free(e->pcode[i]);
     ty_store_close(&e->st);
     ty_buf_free(&e->scratch);
     free(e);

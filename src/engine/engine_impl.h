@@ -77,7 +77,8 @@ typedef struct engine_signal {
     char *explain; /* JSON */
 } engine_signal;
 
-#define CUSUM_CACHE 160
+#define CUSUM_CACHE        160
+#define PLATFORM_CODES_MAX 4096
 
 /* Orders remembered so that a later review, return or complaint naming the
  * order can be counted on its route and batch (returns follow orders within
@@ -121,7 +122,9 @@ struct ty_engine {
     /* recent orders: a ring of ORDERS_KEPT, looked up by hash */
     order_ref *orders;
     uint32_t order_next;
-    ty_hashidx order_index; /* hash -> ring slot */
+    ty_hashidx order_index;          /* hash -> ring slot */
+    int in_txn;                      /* detectors run inside a store transaction: raise warnings */
+    char *pcode[PLATFORM_CODES_MAX]; /* platform codes by id */
 };
 
 /* Runs the detectors over the entities the last batch changed. */

@@ -76,7 +76,7 @@ ty_err ty_store_begin(ty_store *st)
     st->ntxn = 0;
     /* other writers' events since our last look; or everything, if the index
      * could not be trusted after an earlier failure */
-    ty_err e = st->index_bad ? reload_index(st) : store_catch_up(st);
+    ty_err e = st->no_index ? TY_OK : st->index_bad ? reload_index(st) : store_catch_up(st);
     if (e != TY_OK) {
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         st->in_txn = 0;
@@ -105,6 +105,8 @@ void ty_store_rollback(ty_store *st)
         return;
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     st->in_txn = 0;
+    if (st->no_index)
+        return;
     /* take this transaction's events back out of the index; if they were not all
      * recorded, the index is rebuilt before the next write */
     for (size_t i = 0; i < st->ntxn; i++)
@@ -324,7 +326,7 @@ static ty_err project(ty_store *st, int64_t platform, const ty_event_row *row, c
 ty_err ty_store_add_row(ty_store *st, int64_t platform, int64_t batch, const ty_event_row *row,
                         const char *arena, int *dup)
 {
-    if (!st->in_txn)
+    if (!st->in_txn || st->no_index)
         return TY_EINVAL;
     const char *id = arena + row->off[TY_ROW_RID];
     size_t idn = row->len[TY_ROW_RID];

@@ -415,9 +415,12 @@ ty_err ty_store_open(ty_store **out, const ty_store_opts *o, char *err, size_t e
     int64_t n = 0;
     /* seq runs 1..max without gaps that matter here: max(seq) sizes the index
      * in O(log n), where count(*) would read the whole table */
-    if ((e = query_int(st->db, "SELECT coalesce(max(seq), 0) FROM events", &n)) != TY_OK ||
-        (e = ty_hashidx_init(&st->dedup, index_size(n))) != TY_OK ||
-        (e = load_index(st, n)) != TY_OK) {
+    st->no_index = o->no_event_index;
+    if (st->no_index) {
+        /* nothing to load: this handle never checks new events */
+    } else if ((e = query_int(st->db, "SELECT coalesce(max(seq), 0) FROM events", &n)) != TY_OK ||
+               (e = ty_hashidx_init(&st->dedup, index_size(n))) != TY_OK ||
+               (e = load_index(st, n)) != TY_OK) {
         snprintf(err, errn, "cannot load the event index: %s", sqlite3_errmsg(st->db));
         goto fail;
     }

@@ -39,6 +39,7 @@ struct ty_store {
     unsigned char secret[32];  /* pseudonym key, from the key file */
     ty_buf body;               /* canonical JSON of the event being written */
     int index_bad;             /* the index may miss events: rebuild before writing */
+    int no_index;              /* opened with no_event_index: never adds events */
     ty_hashidx_slot *txn_keys; /* (key_hash, seq) added in the open transaction, */
     size_t ntxn, captxn;       /*   to take back out if it rolls back */
 };

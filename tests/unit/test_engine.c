@@ -85,7 +85,7 @@ static void test_engine_on_simulated_store(void)
     ty_sim_summary sum;
     CHECK_INT(ty_simulate(&so, &sum, err, sizeof err), TY_OK);
     snprintf(db, sizeof db, "%s/e.db", dir);
-    ty_store_opts sto = {db, NULL, 0};
+    ty_store_opts sto = {db, NULL, 0, 0};
     ty_store *st;
     CHECK_INT(ty_store_open(&st, &sto, err, sizeof err), TY_OK);
     int64_t pid[TY_SIM_PLATFORMS_MAX];

@@ -169,7 +169,7 @@ static ty_store *open_store(const char *name)
 {
     char db[4096];
     path_in(db, sizeof db, name);
-    ty_store_opts o = {db, NULL, 0};
+    ty_store_opts o = {db, NULL, 0, 0};
     ty_store *st = NULL;
     char err[256];
     ty_err e = ty_store_open(&st, &o, err, sizeof err);

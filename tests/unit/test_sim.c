@@ -168,7 +168,7 @@ static void test_ingest(const ty_sim_summary *s, const char *dbpath)
 {
     ty_store *st;
     char err[512];
-    ty_store_opts so = {dbpath, NULL, 0};
+    ty_store_opts so = {dbpath, NULL, 0, 0};
     CHECK_INT(ty_store_open(&st, &so, err, sizeof err), TY_OK);
     if (!st)
         return;

@@ -78,7 +78,7 @@ static adder add_jsonl(ty_store *st, const char *platform, const char *text, int
 
 static ty_store *open_store(const char *db, const char *key, char *err, size_t errn, ty_err *e)
 {
-    ty_store_opts o = {db, key, 16};
+    ty_store_opts o = {db, key, 16, 0};
     ty_store *st = NULL;
     *e = ty_store_open(&st, &o, err, errn);
     return st;

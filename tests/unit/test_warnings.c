@@ -33,7 +33,7 @@ static ty_store *open_store(const char *name)
 {
     char db[700], err[512];
     snprintf(db, sizeof db, "%s/%s", dir, name);
-    ty_store_opts o = {db, NULL, 16};
+    ty_store_opts o = {db, NULL, 16, 0};
     ty_store *st = NULL;
     ty_err e = ty_store_open(&st, &o, err, sizeof err);
     if (e != TY_OK)
@@ -843,7 +843,7 @@ static void test_listing(void)
 
 static int fixture(const char *path)
 {
-    ty_store_opts o = {path, NULL, 16};
+    ty_store_opts o = {path, NULL, 16, 0};
     ty_store *st = NULL;
     char err[512];
     if (ty_store_open(&st, &o, err, sizeof err) != TY_OK) {
