@@ -3,9 +3,10 @@
  * simulator injected (its ground-truth file), in event time.
  *
  * A finding is a distinct (entity, risk class) with at least one signal. It
- * belongs to an incident when it is on the incident's platform, of the
- * incident's class, and first raised between the onset (less a day) and the
- * end (plus a week). An incident is found when such a finding is on the
+ * belongs to an incident when it is on the incident's platform, first raised
+ * between the onset (less a day) and the end (plus a week), and either of the
+ * incident's class or about an entity the incident runs through (its product,
+ * batch, merchant or listings). An incident is found when such a finding is on the
  * incident's own entity (for a batch incident: the batch or its product).
  * Findings that belong to no incident are false warnings, counted per 10,000
  * entity-days (watched entities times the days the feed covers).
@@ -26,6 +27,7 @@ const cli_opt eval_opts[] = {
     {"db", "PATH", "store holding the simulated feeds"},
     {"truth", "FILE", "the simulator's ground-truth.jsonl"},
     {"json", NULL, "print the result as JSON"},
+    {"verbose", NULL, "list the false warnings on standard error"},
     {NULL, NULL, NULL},
 };
 
@@ -34,6 +36,8 @@ const cli_opt eval_opts[] = {
 
 typedef struct incident {
     char platform[32], kind[32], ekind[16], eid[128], sku[64];
+    char rel[12][160]; /* keys of the entities the incident runs through */
+    int nrelated;
     const char *cls;
     int64_t onset, end;
     int found;     /* a finding on its own entity */
@@ -77,6 +81,17 @@ static const char *tstr(yajl_val o, const char *k)
     return v ? YAJL_GET_STRING(v) : "";
 }
 
+/* Record one entity key the incident runs through; a batch key is "sku<US>batch". */
+static void add_rel(incident *x, const char *a, const char *b)
+{
+    if (x->nrelated >= (int)(sizeof x->rel / sizeof x->rel[0]))
+        return;
+    if (b)
+        snprintf(x->rel[x->nrelated++], sizeof x->rel[0], "%s\x1f%s", a, b);
+    else
+        snprintf(x->rel[x->nrelated++], sizeof x->rel[0], "%s", a);
+}
+
 static int read_truth(evalctx *c, const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -96,6 +111,23 @@ static int read_truth(evalctx *c, const char *path)
         snprintf(x->eid, sizeof x->eid, "%s", tstr(o, "entity_id"));
         snprintf(x->sku, sizeof x->sku, "%s", tstr(o, "sku"));
         x->cls = class_of_incident(x->kind);
+        /* the entities it runs through: its own, its product, batch, merchant, listings */
+        const char *mid = tstr(o, "merchant_id"), *batch = tstr(o, "batch");
+        const char *eid = tstr(o, "entity_id"), *sku = tstr(o, "sku");
+        add_rel(x, eid, NULL);
+        if (sku[0])
+            add_rel(x, sku, NULL);
+        if (mid[0])
+            add_rel(x, mid, NULL);
+        if (sku[0] && strcmp(x->ekind, "batch") == 0)
+            add_rel(x, sku, eid);
+        if (strcmp(x->ekind, "product") == 0 && batch[0])
+            add_rel(x, eid, batch);
+        const char *sp[] = {"skus", NULL};
+        yajl_val skus = yajl_tree_get(o, sp, yajl_t_array);
+        for (size_t k = 0; skus && k < YAJL_GET_ARRAY(skus)->len; k++)
+            if (YAJL_IS_STRING(YAJL_GET_ARRAY(skus)->values[k]))
+                add_rel(x, YAJL_GET_STRING(YAJL_GET_ARRAY(skus)->values[k]), NULL);
         int off;
         const char *on = tstr(o, "onset"), *en = tstr(o, "end");
         if (ty_time_parse(on, strlen(on), &x->onset, &off, NULL) == TY_OK &&
@@ -199,8 +231,18 @@ int cmd_eval(const cli_cmd *c, int argc, char **argv)
         int belongs = 0;
         for (int k = 0; k < ec->ninc; k++) {
             incident *x = &ec->inc[k];
-            if (strcmp(x->platform, code) != 0 || strcmp(x->cls, f->cls) != 0 ||
-                f->opened < x->onset - 86400000LL || f->opened > x->end + 7 * 86400000LL)
+            if (strcmp(x->platform, code) != 0 || f->opened < x->onset - 86400000LL ||
+                f->opened > x->end + 7 * 86400000LL)
+                continue;
+            /* of the incident's class, or about an entity it runs through (an expired
+             * lot also draws label complaints about its dates) */
+            int rel = strcmp(x->cls, f->cls) == 0;
+            for (int q = 0; q < x->nrelated && !rel; q++)
+                rel = strcmp(x->rel[q], f->key) == 0 ||
+                      (f->ekind == TY_ENT_BATCH &&
+                       strncmp(f->key, x->rel[q], strlen(x->rel[q])) == 0 &&
+                       f->key[strlen(x->rel[q])] == '\x1f');
+            if (!rel)
                 continue;
             belongs = 1;
             x->related++;
@@ -210,6 +252,12 @@ int cmd_eval(const cli_cmd *c, int argc, char **argv)
             }
         }
         false_findings += !belongs;
+        if (!belongs && cli_get(c, &a, "verbose")) {
+            char t[TY_TIME_TEXT_MAX];
+            ty_time_format(f->opened, 480, 1, t);
+            fprintf(stderr, "false: %s %s:%s %s raised %s\n", code, ty_entity_kind_name(f->ekind),
+                    f->key, f->cls, t);
+        }
     }
     ty_store_close(&ec->st);
     /* entity-days: watched entities times the days the feed covers */

@@ -26,6 +26,7 @@
 #include "tianyan/changestat.h"
 #include "tianyan/ebrate.h"
 #include "tianyan/robust.h"
+#include "tianyan/timeutil.h"
 #include "tianyan/warning.h"
 
 /* ---------------------------------------------------------------- classes */
@@ -206,14 +207,14 @@ static ty_err sig_raise(ty_engine *e, const char *detector, uint32_t ent, int cl
     if (!s->active) {
         s->active = 1;
         s->times_opened++;
-        s->opened_ms = e->clock_ms;
+        s->opened_ms = e->now_ms;
         s->first_ms = first_ms;
         if (e->run_stats)
             e->run_stats->signals++;
     }
     s->severity = severity;
     s->probability = probability < 0 ? 0 : probability > 1 ? 1 : probability;
-    s->last_ms = e->clock_ms;
+    s->last_ms = e->now_ms;
     s->clear_since_ms = 0;
     if (!e->in_txn)
         return TY_OK;
@@ -234,11 +235,11 @@ static ty_err sig_raise(ty_engine *e, const char *detector, uint32_t ent, int cl
     w.group_key = group;
     w.severity = severity;
     w.probability = s->probability;
-    w.event_time = e->clock_ms;
-    w.first_event = first_ms < e->clock_ms ? first_ms : e->clock_ms;
-    w.last_event = e->clock_ms;
-    w.window_from = day_start_ms(e, e->clock_day - RATE_DAYS + 1);
-    w.window_to = e->clock_ms;
+    w.event_time = e->now_ms;
+    w.first_event = first_ms < e->now_ms ? first_ms : e->now_ms;
+    w.last_event = e->now_ms;
+    w.window_from = day_start_ms(e, e->now_day - RATE_DAYS + 1);
+    w.window_to = e->now_ms;
     w.stats = stats;
     w.nstats = nstats;
     w.inputs = inputs;
@@ -259,7 +260,7 @@ static void sig_clear(ty_engine *e, const char *detector, uint32_t ent, int cls)
     if (!s || !s->active)
         return;
     if (!s->clear_since_ms)
-        s->clear_since_ms = e->clock_ms;
+        s->clear_since_ms = e->now_ms;
     if (!e->in_txn)
         return;
     const entity *x = &e->ent[ent];
@@ -270,19 +271,37 @@ static void sig_clear(ty_engine *e, const char *detector, uint32_t ent, int cls)
                           platform_code(e, x->platform)};
     ty_warning_cleared out;
     char err[256];
-    if (ty_warning_clear(e->st, &key, e->clock_ms, &out, err, sizeof err) == TY_OK &&
+    if (ty_warning_clear(e->st, &key, e->now_ms, &out, err, sizeof err) == TY_OK &&
         out.outcome == TY_CLEAR_RESOLVED)
         s->active = 0;
 }
 
 /* ---------------------------------------------------------------- rate */
 
-/* Beta-binomial prior per (entity kind, class), refitted once per engine day. */
-static ty_err fit_priors(ty_engine *e, int32_t today)
+/* An entity's "now": the clock of its platform (platforms send at their own
+ * pace; a feed uploaded late must still be judged in its own time), or the
+ * engine clock for entities across platforms. */
+static void set_now(ty_engine *e, const entity *x)
 {
-    if (e->prior_day == today)
+    int64_t t = x->platform > 0 && x->platform < PLATFORM_CODES_MAX && e->pclock[x->platform]
+                    ? e->pclock[x->platform]
+                    : e->clock_ms;
+    e->now_ms = t;
+    e->now_day = (int32_t)ty_local_day(t, e->o.utc_offset_min);
+}
+
+/* Beta-binomial prior per (entity kind, class), refitted whenever a platform's
+ * day has moved, each entity's rate taken over its own last 7 days. */
+static ty_err fit_priors(ty_engine *e)
+{
+    int64_t stamp = 0;
+    for (int p = 1; p < PLATFORM_CODES_MAX; p++)
+        if (e->pclock[p])
+            stamp = stamp * 31 + ty_local_day(e->pclock[p], e->o.utc_offset_min);
+    stamp = stamp * 31 + ty_local_day(e->clock_ms, e->o.utc_offset_min);
+    if (e->prior_stamp == stamp)
         return TY_OK;
-    e->prior_day = today;
+    e->prior_stamp = stamp;
     double *x = malloc(sizeof(double) * (e->nent + 1)), *n = malloc(sizeof(double) * (e->nent + 1));
     if (!x || !n) {
         free(x);
@@ -295,6 +314,8 @@ static ty_err fit_priors(ty_engine *e, int32_t today)
             for (uint32_t i = 0; i < e->nent; i++) {
                 if (e->ent[i].kind != kind)
                     continue;
+                set_now(e, &e->ent[i]);
+                int32_t today = e->now_day;
                 uint64_t orders = ent_sum(e, i, TY_M_ORDERS, today - RATE_DAYS + 1, today);
                 if (!orders)
                     continue;
@@ -586,20 +607,25 @@ static int watched(int kind)
            kind == TY_ENT_ROUTE;
 }
 
-static ty_err detect_entities(ty_engine *e, int32_t today);
+static ty_err detect_entities(ty_engine *e);
 
 ty_err detect_run(ty_engine *e)
 {
     if (e->clock_ms == INT64_MIN)
         return TY_OK;
-    int32_t today = e->clock_day;
-    TY_TRY(fit_priors(e, today));
+    TY_TRY(fit_priors(e));
     /* warnings change in one transaction per run (the engine's own connection) */
     TY_TRY(ty_store_begin(e->st));
     e->in_txn = 1;
-    ty_err r = detect_entities(e, today);
-    if (r == TY_OK)
-        r = ty_warning_advance(e->st, e->clock_ms, NULL);
+    ty_err r = detect_entities(e);
+    /* resolution waits for the slowest platform's clock: a warning is never
+     * resolved by another platform's later events */
+    int64_t slowest = INT64_MAX;
+    for (int p = 1; p < PLATFORM_CODES_MAX; p++)
+        if (e->pclock[p] && e->pclock[p] < slowest)
+            slowest = e->pclock[p];
+    if (r == TY_OK && slowest != INT64_MAX)
+        r = ty_warning_advance(e->st, slowest, NULL);
     e->in_txn = 0;
     if (r == TY_OK)
         return ty_store_commit(e->st);
@@ -607,18 +633,21 @@ ty_err detect_run(ty_engine *e)
     return r;
 }
 
-static ty_err detect_entities(ty_engine *e, int32_t today)
+static ty_err detect_entities(ty_engine *e)
 {
-    int new_day = today != e->detect_day;
-    e->detect_day = today;
+    int32_t global = (int32_t)ty_local_day(e->clock_ms, e->o.utc_offset_min);
+    int new_day = global != e->detect_day;
+    e->detect_day = global;
+    if (new_day) /* entities with an open signal are looked at every day */
+        for (size_t s = 0; s < e->nsigs; s++)
+            if (e->sigs[s].active)
+                e->ent[e->sigs[s].entity].touched = e->gen;
     for (uint32_t i = 0; i < e->nent; i++) {
         entity *x = &e->ent[i];
-        int due = x->touched == e->gen;
-        if (!due && new_day) /* entities with an open signal are looked at daily */
-            for (size_t s = 0; s < e->nsigs && !due; s++)
-                due = e->sigs[s].entity == i && e->sigs[s].active;
-        if (!due)
+        if (x->touched != e->gen)
             continue;
+        set_now(e, x);
+        int32_t today = e->now_day;
         if (x->kind == TY_ENT_FAMILY) {
             TY_TRY(price_detect(e, i, today));
         } else if (watched(x->kind)) {

@@ -450,6 +450,8 @@ static ty_err on_event(void *ctx, const ty_stored_event *ev)
     e->ev_tz = ev->tz;
     if (ev->ts < e->first_ms)
         e->first_ms = ev->ts;
+    if (ev->platform > 0 && ev->platform < PLATFORM_CODES_MAX && ev->ts > e->pclock[ev->platform])
+        e->pclock[ev->platform] = ev->ts;
     if (ev->ts > e->clock_ms) {
         e->clock_ms = ev->ts;
         e->clock_day = (int32_t)ty_local_day(ev->ts, e->o.utc_offset_min);
@@ -482,7 +484,8 @@ ty_err ty_engine_open(ty_engine **out, const ty_engine_opts *o, char *err, size_
     randombytes_buf(e->hkey, sizeof e->hkey);
     ty_store_opts so = {o->db_path, o->key_path, 0, 1}; /* reads events, never adds them */
     ty_err r = ty_store_open(&e->st, &so, err, errn);
-    e->prior_day = e->detect_day = INT32_MIN;
+    e->detect_day = INT32_MIN;
+    e->prior_stamp = -1;
     e->orders = calloc(ORDERS_KEPT, sizeof *e->orders);
     if (r == TY_OK && (!e->orders || ty_hashidx_init(&e->order_index, ORDERS_KEPT) != TY_OK))
         r = TY_ENOMEM;

@@ -116,7 +116,11 @@ struct ty_engine {
     engine_signal *sigs;
     size_t nsigs, capsigs;
     ty_hashidx sig_index;
-    int32_t prior_day, detect_day;
+    int32_t detect_day;
+    int64_t prior_stamp;                /* the platform days the priors were fitted for */
+    int64_t pclock[PLATFORM_CODES_MAX]; /* latest event time per platform id */
+    int64_t now_ms;                     /* the clock of the entity being judged (detect.c) */
+    int32_t now_day;
     ty_betabin prior[TY_ENT__MAX + 1][8];
     double cusum_k[CUSUM_CACHE], cusum_h[CUSUM_CACHE];
     /* recent orders: a ring of ORDERS_KEPT, looked up by hash */
