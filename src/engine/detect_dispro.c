@@ -210,30 +210,86 @@ ty_err dp_report(ty_engine *e, const uint32_t *ents, size_t nents, const char *c
     return TY_OK;
 }
 
-/* Fits the MGPS prior over every pair seen (n >= 1, as openEBGM lists them). A
- * fit that fails keeps the previous prior, or none. */
+/* A cell of the MGPS fit: count, expected count, weight (cells squashed). */
+typedef struct fit_cell {
+    double n, E;
+} fit_cell;
+
+static int by_n_then_e(const void *a, const void *b)
+{
+    const fit_cell *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n < y->n ? -1 : 1;
+    return x->E < y->E ? -1 : x->E > y->E;
+}
+
+/*
+ * Fits the MGPS prior over every pair seen (n >= 1, as openEBGM lists them). As
+ * openEBGM's squashData() does for its hyperparameter fit, cells with the same
+ * small count (n <= SQUASH_N_MAX) are sorted by E and merged in runs of
+ * SQUASH_BIN into one cell of mean E and weight the run's length, keeping the
+ * SQUASH_KEEP smallest E of each count as they are; the likelihood then costs
+ * a few hundred terms instead of one per pair. A fit that fails keeps the
+ * previous prior, or none.
+ */
+#define SQUASH_N_MAX 2
+#define SQUASH_BIN   50
+#define SQUASH_KEEP  100
 static ty_err refit(ty_engine *e)
 {
     dp_state *d = &e->dp;
     if (d->npairs < 5)
         return TY_OK;
-    double *n = malloc(sizeof(double) * d->npairs), *E = malloc(sizeof(double) * d->npairs);
-    if (!n || !E) {
+    fit_cell *c = malloc(sizeof *c * d->npairs);
+    double *n = malloc(sizeof(double) * d->npairs), *E = malloc(sizeof(double) * d->npairs),
+           *w = malloc(sizeof(double) * d->npairs);
+    if (!c || !n || !E || !w) {
+        free(c);
         free(n);
         free(E);
+        free(w);
         return TY_ENOMEM;
     }
     double N = (double)d->n;
     for (size_t i = 0; i < d->npairs; i++) {
         const dp_pair *p = &d->pairs[i];
-        n[i] = p->n;
-        E[i] = (double)d->ent_total[p->ent] * (double)d->rx_total[p->rx] / N;
+        c[i].n = p->n;
+        c[i].E = (double)d->ent_total[p->ent] * (double)d->rx_total[p->rx] / N;
+    }
+    qsort(c, d->npairs, sizeof *c, by_n_then_e);
+    size_t m = 0;
+    for (size_t i = 0; i < d->npairs;) {
+        size_t j = i; /* cells [i, j) share a count */
+        while (j < d->npairs && c[j].n == c[i].n)
+            j++;
+        size_t k = i;
+        for (; k < j && (c[i].n > SQUASH_N_MAX || k - i < SQUASH_KEEP); k++, m++)
+            n[m] = c[k].n, E[m] = c[k].E, w[m] = 1;
+        while (k < j) {
+            size_t end = k + SQUASH_BIN < j ? k + SQUASH_BIN : j;
+            double sum = 0;
+            for (size_t q = k; q < end; q++)
+                sum += c[q].E;
+            n[m] = c[k].n, E[m] = sum / (double)(end - k), w[m] = (double)(end - k);
+            m++;
+            k = end;
+        }
+        i = j;
     }
     ty_mgps_prior prior;
-    ty_err r = ty_mgps_fit(n, E, NULL, d->npairs, NULL, &prior, NULL);
+    ty_mgps_fit_opts fo; /* a refit starts from the last estimate alone */
+    ty_mgps_fit_defaults(&fo);
+    if (d->have_prior) {
+        fo.starts = &d->prior;
+        fo.nstarts = 1;
+    }
+    ty_err r = ty_mgps_fit(n, E, w, m, &fo, &prior, NULL);
+    free(c);
     free(n);
     free(E);
+    free(w);
     d->n_at_fit = d->n;
+    d->fits++;
     if (r == TY_ENOMEM)
         return r;
     if (r == TY_OK) {

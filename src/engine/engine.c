@@ -436,9 +436,12 @@ static ty_err on_adverse_event(ty_engine *e, const ty_record *r)
             const char *s = text_of(r, name, &n);
             memcpy(key, "name:", 5);
             size_t kn = 5 + fold(s, n, key + 5, sizeof key - 5);
-            TY_TRY(ent_get(e, TY_ENT_PRODUCT, e->ev_platform, key, kn, &p));
-            if (!e->ent[p].display)
-                ent_set_display(e, p, s, n);
+            /* CAERS writes REDACTED where it withholds a name: no product to follow */
+            if (strcmp(key + 5, "redacted") != 0) {
+                TY_TRY(ent_get(e, TY_ENT_PRODUCT, e->ev_platform, key, kn, &p));
+                if (!e->ent[p].display)
+                    ent_set_display(e, p, s, n);
+            }
         }
         if (p != NO_ENTITY) {
             product_targets(e, p, &t);

@@ -139,6 +139,7 @@ typedef struct dp_state {
     uint64_t n_at_fit; /* reports when the MGPS prior was fitted */
     ty_mgps_prior prior;
     int have_prior;
+    unsigned fits; /* times the prior was fitted */
     ty_dispro_work *work;
 } dp_state;
 
