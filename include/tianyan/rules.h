@@ -71,8 +71,8 @@ typedef struct ty_rules {
         int alert_severity;       /* of a product a Safety Gate alert names */
     } regulatory;
     int64_t resolve_after_ms;      /* a clear must hold this long (event time) */
-    int warmup_days; /* a platform's first days: returns and complaints still lag its
-                        orders, so rates and baselines are not judged yet */
+    int warmup_days;               /* a platform's first days: returns and complaints still lag its
+                                      orders, so rates and baselines are not judged yet */
     int severity[TY_RULE_CLASSES]; /* usual harm of each class, 2019/417 Table 3 */
 } ty_rules;
 
