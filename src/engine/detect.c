@@ -746,13 +746,29 @@ ty_err detect_run(ty_engine *e)
 
 static ty_err detect_entities(ty_engine *e)
 {
+    /* entities with an open signal are looked at every day of their own
+     * platform's clock (platforms' feeds may arrive one after another) */
     int32_t global = (int32_t)ty_local_day(e->clock_ms, e->o.utc_offset_min);
     int new_day = global != e->detect_day;
     e->detect_day = global;
-    if (new_day) /* entities with an open signal are looked at every day */
-        for (size_t s = 0; s < e->nsigs; s++)
-            if (e->sigs[s].active)
-                e->ent[e->sigs[s].entity].touched = e->gen;
+    int8_t *moved = e->pmoved;
+    for (int p = 1; p < PLATFORM_CODES_MAX; p++) {
+        moved[p] = 0;
+        if (!e->pclock[p])
+            continue;
+        int32_t d = (int32_t)ty_local_day(e->pclock[p], e->o.utc_offset_min);
+        if (d != e->pdetect_day[p]) {
+            e->pdetect_day[p] = d;
+            moved[p] = 1;
+            new_day = 1;
+        }
+    }
+    for (size_t s = 0; s < e->nsigs; s++) {
+        entity *x = &e->ent[e->sigs[s].entity];
+        if (e->sigs[s].active &&
+            (x->platform > 0 && x->platform < PLATFORM_CODES_MAX ? moved[x->platform] : new_day))
+            x->touched = e->gen;
+    }
     for (uint32_t i = 0; i < e->nent; i++) {
         entity *x = &e->ent[i];
         if (x->touched != e->gen)

@@ -187,10 +187,12 @@ struct ty_engine {
     size_t nsigs, capsigs;
     ty_hashidx sig_index;
     int32_t detect_day;
-    int64_t prior_stamp;                /* the platform days the priors were fitted for */
-    int64_t pclock[PLATFORM_CODES_MAX]; /* latest event time per platform id */
-    int64_t pfirst[PLATFORM_CODES_MAX]; /* earliest event time per platform id */
-    int64_t now_ms;                     /* the clock of the entity being judged (detect.c) */
+    int64_t prior_stamp;                     /* the platform days the priors were fitted for */
+    int64_t pclock[PLATFORM_CODES_MAX];      /* latest event time per platform id */
+    int64_t pfirst[PLATFORM_CODES_MAX];      /* earliest event time per platform id */
+    int32_t pdetect_day[PLATFORM_CODES_MAX]; /* local day of the last detector run, per platform */
+    int8_t pmoved[PLATFORM_CODES_MAX];       /* the platform's day moved in this run */
+    int64_t now_ms;                          /* the clock of the entity being judged (detect.c) */
     int32_t now_day;
     ty_betabin prior[TY_ENT__MAX + 1][8];
     double cusum_k[CUSUM_CACHE], cusum_h[CUSUM_CACHE];
