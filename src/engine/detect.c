@@ -278,6 +278,8 @@ ty_err sig_raise_args(ty_engine *e, const sig_args *a)
     snprintf(rule, sizeof rule, "%s/%s", a->detector, e->rules.version);
     key_detector(a->detector, a->label, keyname, sizeof keyname);
     group_key(e, x, group, sizeof group);
+    char gclip[TY_WARNING_KEY_MAX + 1], dclip[TY_WARNING_KEY_MAX + 1]; /* long titles are cut */
+    clip_text(group, gclip, sizeof gclip);
     ty_warning_signal w;
     memset(&w, 0, sizeof w);
     w.key.detector = keyname;
@@ -286,8 +288,8 @@ ty_err sig_raise_args(ty_engine *e, const sig_args *a)
     w.key.entity_key = warning_key(x, kbuf, sizeof kbuf);
     w.key.platform = platform_code(e, x->platform);
     w.rule_version = rule;
-    w.display_name = x->display;
-    w.group_key = group;
+    w.display_name = x->display ? clip_text(x->display, dclip, sizeof dclip) : NULL;
+    w.group_key = gclip;
     w.severity = a->severity;
     w.probability = s->probability;
     w.event_time = e->now_ms;

@@ -89,6 +89,8 @@ static size_t fold(const char *s, size_t n, char *out, size_t outn)
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
     size_t k = n < outn - 1 ? n : outn - 1;
+    while (k < n && k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--; /* cut between UTF-8 characters */
     for (size_t i = 0; i < k; i++)
         out[i] = (char)tolower((unsigned char)s[i]);
     out[k] = '\0';
@@ -431,7 +433,7 @@ static ty_err on_adverse_event(ty_engine *e, const ty_record *r)
                 target(&t, b);
             }
         } else if (!brand->present) {
-            char key[300];
+            char key[TY_WARNING_KEY_MAX + 1]; /* a warning's entity key at most */
             size_t n;
             const char *s = text_of(r, name, &n);
             memcpy(key, "name:", 5);
