@@ -20,6 +20,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "tianyan/engine.h"
 #include "tianyan/rules.h"
 #include "tianyan/store.h"
@@ -181,34 +182,6 @@ static int on_entity(const incident *x, const finding *f)
     return f->ekind == ty_entity_kind_parse(x->ekind) && strcmp(f->key, x->eid) == 0;
 }
 
-static void json_out(void *ctx, const char *s, size_t n)
-{
-    (void)ctx;
-    fwrite(s, 1, n, stdout);
-}
-
-/* A number, or null when it is not finite (no delay without a finding). */
-static void j_num(yajl_gen g, const char *k, double v)
-{
-    yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-    if (!isfinite(v)) {
-        yajl_gen_null(g);
-        return;
-    }
-    char b[40];
-    int n = snprintf(b, sizeof b, "%.6g", v);
-    yajl_gen_number(g, b, (size_t)n);
-}
-
-static void j_text(yajl_gen g, const char *k, const char *v)
-{
-    yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-    if (v)
-        yajl_gen_string(g, (const unsigned char *)v, strlen(v));
-    else
-        yajl_gen_null(g);
-}
-
 int cmd_eval(const cli_cmd *c, int argc, char **argv)
 {
     cli_args a;
@@ -323,38 +296,35 @@ int cmd_eval(const cli_cmd *c, int argc, char **argv)
         nd ? (nd % 2 ? delays[nd / 2] : (delays[nd / 2 - 1] + delays[nd / 2]) / 2) : NAN;
     double p90 = nd ? delays[(int)ceil(0.9 * nd) - 1] : NAN;
     if (cli_get(c, &a, "json")) {
-        yajl_gen g = yajl_gen_alloc(NULL);
-        yajl_gen_config(g, yajl_gen_print_callback, json_out, NULL);
+        yajl_gen g = cli_json_new();
         yajl_gen_map_open(g);
-        j_num(g, "incidents", ec->ninc);
-        j_num(g, "found", found);
-        j_num(g, "recall", (double)found / ec->ninc);
-        j_num(g, "false_warnings", (double)false_findings);
-        j_num(g, "entity_days", entity_days);
-        j_num(g, "false_per_10k", per10k);
-        j_num(g, "delay_hours_median", median);
-        j_num(g, "delay_hours_p90", p90);
-        j_num(g, "findings", (double)ec->nf);
+        cli_j_num(g, "incidents", ec->ninc);
+        cli_j_num(g, "found", found);
+        cli_j_num(g, "recall", (double)found / ec->ninc);
+        cli_j_num(g, "false_warnings", (double)false_findings);
+        cli_j_num(g, "entity_days", entity_days);
+        cli_j_num(g, "false_per_10k", per10k);
+        cli_j_num(g, "delay_hours_median", median);
+        cli_j_num(g, "delay_hours_p90", p90);
+        cli_j_num(g, "findings", (double)ec->nf);
         yajl_gen_string(g, (const unsigned char *)"per_incident", 12);
         yajl_gen_array_open(g);
         for (int k = 0; k < ec->ninc; k++) {
             incident *x = &ec->inc[k];
             yajl_gen_map_open(g);
-            j_text(g, "platform", x->platform);
-            j_text(g, "kind", x->kind);
-            j_text(g, "entity_kind", x->ekind);
-            j_text(g, "entity_id", x->eid);
-            j_text(g, "class", x->cls);
-            yajl_gen_string(g, (const unsigned char *)"found", 5);
-            yajl_gen_bool(g, x->found);
-            j_num(g, "delay_h", x->found ? (double)(x->first - x->onset) / 3600000.0 : NAN);
-            j_num(g, "related_findings", x->related);
+            cli_j_str(g, "platform", x->platform);
+            cli_j_str(g, "kind", x->kind);
+            cli_j_str(g, "entity_kind", x->ekind);
+            cli_j_str(g, "entity_id", x->eid);
+            cli_j_str(g, "class", x->cls);
+            cli_j_bool(g, "found", x->found);
+            cli_j_num(g, "delay_h", x->found ? (double)(x->first - x->onset) / 3600000.0 : NAN);
+            cli_j_num(g, "related_findings", x->related);
             yajl_gen_map_close(g);
         }
         yajl_gen_array_close(g);
         yajl_gen_map_close(g);
-        yajl_gen_free(g);
-        putchar('\n');
+        cli_json_end(g);
     } else {
         for (int k = 0; k < ec->ninc; k++) {
             incident *x = &ec->inc[k];

@@ -12,6 +12,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "tianyan/engine.h"
 #include "tianyan/risk.h"
 #include "tianyan/rules.h"
@@ -199,40 +200,19 @@ static void print_item_text(const change *c)
     putchar('\n');
 }
 
-static void j_str(yajl_gen g, const char *k, const char *v)
-{
-    yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-    if (v)
-        yajl_gen_string(g, (const unsigned char *)v, strlen(v));
-    else
-        yajl_gen_null(g);
-}
-
-static void j_int(yajl_gen g, const char *k, long long v)
-{
-    yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-    yajl_gen_integer(g, v);
-}
-
-static void json_print(void *ctx, const char *s, size_t n)
-{
-    (void)ctx;
-    fwrite(s, 1, n, stdout);
-}
-
 static void print_item_json(yajl_gen g, const change *c)
 {
     const item *it = c->replay ? c->replay : c->stored;
     yajl_gen_map_open(g);
     static const char *const json_name[] = {"new", "gone", "level", "only_replayed", "only_stored"};
-    j_str(g, "change", json_name[c->kind]);
-    j_str(g, "detector", it->detector);
-    j_str(g, "entity_kind", it->kind);
-    j_str(g, "entity_id", it->key);
-    j_str(g, "platform", it->platform);
-    j_str(g, "display_name", it->display);
-    j_str(g, "stored_level", c->stored && c->stored->level ? roman(c->stored->level) : NULL);
-    j_str(g, "replayed_level", c->replay && c->replay->level ? roman(c->replay->level) : NULL);
+    cli_j_str(g, "change", json_name[c->kind]);
+    cli_j_str(g, "detector", it->detector);
+    cli_j_str(g, "entity_kind", it->kind);
+    cli_j_str(g, "entity_id", it->key);
+    cli_j_str(g, "platform", it->platform);
+    cli_j_str(g, "display_name", it->display);
+    cli_j_str(g, "stored_level", c->stored && c->stored->level ? roman(c->stored->level) : NULL);
+    cli_j_str(g, "replayed_level", c->replay && c->replay->level ? roman(c->replay->level) : NULL);
     yajl_gen_string(g, (const unsigned char *)"warning_id", 10);
     if (c->stored && c->stored->stored_id)
         yajl_gen_integer(g, c->stored->stored_id);
@@ -357,28 +337,33 @@ int cmd_replay(const cli_cmd *c, int argc, char **argv)
     }
 
     if (cli_get(c, &a, "json")) {
-        yajl_gen g = yajl_gen_alloc(NULL);
-        yajl_gen_config(g, yajl_gen_print_callback, json_print, NULL);
+        yajl_gen g = cli_json_new();
+        if (!g) {
+            free(ch);
+            list_free(&rep);
+            list_free(&sto);
+            return CLI_FAIL;
+        }
         yajl_gen_map_open(g);
-        j_str(g, "rules_version", rules.version);
-        j_str(g, "rules_file", rules_path);
-        j_int(g, "events", (long long)st.events);
-        j_int(g, "unchanged", (long long)same);
+        cli_j_str(g, "rules_version", rules.version);
+        cli_j_str(g, "rules_file", rules_path);
+        cli_j_int(g, "events", (long long)st.events);
+        cli_j_int(g, "unchanged", (long long)same);
         for (int k = 0; k < CH__COUNT; k++)
-            j_int(g,
-                  k == CH_ONLY_NEW   ? "only_replayed"
-                  : k == CH_ONLY_OLD ? "only_stored"
-                                     : change_name[k],
-                  (long long)counts[k]);
+            cli_j_int(g,
+                      k == CH_ONLY_NEW   ? "only_replayed"
+                      : k == CH_ONLY_OLD ? "only_stored"
+                                         : change_name[k],
+                      (long long)counts[k]);
         yajl_gen_string(g, (const unsigned char *)"detectors", 9);
         yajl_gen_map_open(g);
         for (size_t k = 0; k < ndc; k++) {
             yajl_gen_string(g, (const unsigned char *)dc[k].name, strlen(dc[k].name));
             yajl_gen_map_open(g);
-            j_int(g, "stored_ever", (long long)dc[k].stored_ever);
-            j_int(g, "replayed_ever", (long long)dc[k].replay_ever);
-            j_int(g, "stored_active", (long long)dc[k].stored_active);
-            j_int(g, "replayed_active", (long long)dc[k].replay_active);
+            cli_j_int(g, "stored_ever", (long long)dc[k].stored_ever);
+            cli_j_int(g, "replayed_ever", (long long)dc[k].replay_ever);
+            cli_j_int(g, "stored_active", (long long)dc[k].stored_active);
+            cli_j_int(g, "replayed_active", (long long)dc[k].replay_active);
             yajl_gen_map_close(g);
         }
         yajl_gen_map_close(g);
@@ -392,8 +377,7 @@ int cmd_replay(const cli_cmd *c, int argc, char **argv)
         }
         yajl_gen_array_close(g);
         yajl_gen_map_close(g);
-        yajl_gen_free(g);
-        putchar('\n');
+        cli_json_end(g);
     } else {
         printf("replayed %llu events under rules %s%s%s%s in %.1f s (in memory; the store is "
                "unchanged)\n\n",
