@@ -294,7 +294,7 @@ ty_err sig_raise_args(ty_engine *e, const sig_args *a)
     w.probability = s->probability;
     w.event_time = e->now_ms;
     w.first_event = a->first_ms < e->now_ms ? a->first_ms : e->now_ms;
-    w.last_event = e->now_ms;
+    w.last_event = a->last_ms && a->last_ms < e->now_ms ? a->last_ms : e->now_ms;
     w.window_from = a->window_from ? a->window_from
                                    : day_start_ms(e, e->now_day - e->rules.rate.window_days + 1);
     w.window_to = e->now_ms;
@@ -325,7 +325,7 @@ static ty_err sig_raise(ty_engine *e, const char *detector, uint32_t ent, int cl
                         const char *note)
 {
     sig_args a = {
-        detector, ent,   cls,    0,      classes[cls].name, severity, probability, first_ms,
+        detector, ent,   cls,    0,      classes[cls].name, severity, probability, first_ms, 0,
         0,        stats, nstats, inputs, ninputs,           NULL,     0,           note};
     return sig_raise_args(e, &a);
 }

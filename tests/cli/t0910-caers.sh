@@ -46,7 +46,7 @@ expect_contains "clock is the last report date" d1.txt "clock 2012-12-31T08:00:0
 
 "$TIANYAN" warnings --db $DB --state all --json --utc-offset Z --limit 1000 > w1.json
 expect_status "warnings" $? 0
-expect_eq "warnings (rules default-1)" "$(q "SELECT count(*) FROM $W")" 38
+expect_eq "warnings (rules default-1)" "$(q "SELECT count(*) FROM $W")" 39
 expect_eq "one of them resolved" "$(q "SELECT count(*) FROM $W WHERE value ->> 'state' = 'resolved'")" 1
 expect_eq "all from the disproportionality detector" \
     "$(q "SELECT count(*) FROM $W WHERE value ->> 'detector' NOT LIKE 'dispro.%'")" 0
@@ -133,7 +133,7 @@ expect_eq "same warnings after a second detect" \
     "$(q "SELECT $key FROM json_each(readfile('w2.json'), '\$.warnings')")" \
     "$(q "SELECT $key FROM $W")"
 expect_eq "one warning per pair and opening" \
-    "$(q "SELECT count(DISTINCT (value ->> 'entity_id') || (value ->> 'detector') || (value ->> 'opened')) FROM json_each(readfile('w2.json'), '\$.warnings')")" 38
+    "$(q "SELECT count(DISTINCT (value ->> 'entity_id') || (value ->> 'detector') || (value ->> 'opened')) FROM json_each(readfile('w2.json'), '\$.warnings')")" 39
 "$TIANYAN" explain --db $DB --json "$ID" > e2.json
 expect_eq "still one history row" "$(q "SELECT count(*) FROM json_each(readfile('e2.json'), '\$.history')")" 1
 finish
