@@ -118,7 +118,9 @@ typedef struct ty_engine_signal {
     int64_t platform;     /* 0 for cross-platform entities */
     const char *entity_key;
     const char *display;    /* may be NULL */
-    int active;             /* the condition stands at the engine clock */
+    int active;             /* the condition stands at the entity's clock */
+    int open;               /* its warning is not resolved: the condition stands or has been
+                               clear for less than the rules' resolve_after */
     int severity;           /* Decision (EU) 2019/417 Table 3, 1..4 */
     double probability;     /* estimated probability of harm per sale */
     int64_t first_ms;       /* first event time that drove it */

@@ -60,6 +60,10 @@ typedef struct ty_ref_report {
  */
 ty_err ty_ref_import_path(ty_store *st, ty_ref_format f, const char *path, ty_ref_report *rep);
 
+/* A number that changes whenever an import changes the reference tables (0
+ * before any): holders of a matcher built from them compare it to rebuild. */
+ty_err ty_ref_version(ty_store *st, int64_t *version);
+
 /* Count of rows in a reference table, for tools and tests: table is one of
  * "ref_substances", "ref_substance_ids", "ref_substance_names", "ref_alerts"
  * (TY_EINVAL for any other name). */

@@ -173,7 +173,8 @@ typedef enum ty_raise_outcome {
     TY_RAISE_DEESCALATED, /* level went down */
     TY_RAISE_UPDATED,     /* same level, other severity/band/rule version, or back from a clear */
     TY_RAISE_REFRESHED,   /* nothing material changed (no history row) */
-    TY_RAISE_STALE,       /* event_time older than the warning's last update: ignored */
+    TY_RAISE_STALE,       /* event_time older than the warning's last update, or than the
+                             resolution of the key's last warning (a replay): ignored */
 } ty_raise_outcome;
 
 typedef struct ty_warning_raised {

@@ -25,9 +25,11 @@ static ty_err print_signal(void *ctx, const ty_engine_signal *s)
     ty_time_format(s->first_ms, 480, 1, first);
     ty_time_format(s->opened_ms, 480, 1, opened);
     printf("%-7s %-12s %-8s %-9s %-28.28s sev %d p %.4f from %s raised %s\n",
-           s->active ? "ACTIVE" : "cleared", s->cls, s->detector,
-           ty_entity_kind_name(s->entity_kind), s->display ? s->display : s->entity_key,
-           s->severity, s->probability, first, opened);
+           s->active ? "ACTIVE"
+           : s->open ? "clear"
+                     : "resolved",
+           s->cls, s->detector, ty_entity_kind_name(s->entity_kind),
+           s->display ? s->display : s->entity_key, s->severity, s->probability, first, opened);
     return TY_OK;
 }
 

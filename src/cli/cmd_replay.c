@@ -104,7 +104,7 @@ static ty_err on_signal(void *ctx, const ty_engine_signal *s)
 {
     list *l = ctx;
     int level = 0;
-    if (s->active) {
+    if (s->open) {
         ty_risk_assessment ra;
         if (ty_risk_assess(s->severity, s->probability, &ra) == TY_OK)
             level = (int)ra.level;

@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_gen.h>
+
 #include "engine_impl.h"
 #include "tianyan/changestat.h"
 #include "tianyan/ebrate.h"
@@ -249,6 +251,79 @@ static size_t evidence_seqs(const ty_engine *e, uint32_t ent, int c, int64_t *ou
     return n;
 }
 
+/* The signal's explanation kept in memory (ty_engine_signal.explain): its
+ * statistics, inputs and note as one JSON object; the store keeps the full one
+ * with the warning. */
+static void explain_sink(void *ctx, const char *s, size_t n)
+{
+    ty_buf_append(ctx, s, n); /* a full buffer only shortens; checked below */
+}
+
+static void gen_text(yajl_gen g, const char *s)
+{
+    yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+static void gen_number(yajl_gen g, double v)
+{
+    if (!isfinite(v)) {
+        yajl_gen_null(g);
+        return;
+    }
+    char b[40];
+    int n = snprintf(b, sizeof b, "%.10g", v);
+    yajl_gen_number(g, b, (size_t)n);
+}
+
+static void keep_explanation(engine_signal *s, const sig_args *a)
+{
+    ty_buf b;
+    ty_buf_init(&b, TY_WARNING_EXPLAIN_MAX);
+    yajl_gen g = yajl_gen_alloc(NULL);
+    if (!g)
+        return;
+    yajl_gen_config(g, yajl_gen_print_callback, explain_sink, &b);
+    yajl_gen_map_open(g);
+    gen_text(g, "statistics");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < a->nstats; i++) {
+        yajl_gen_map_open(g);
+        gen_text(g, "name");
+        gen_text(g, a->stats[i].name);
+        gen_text(g, "value");
+        gen_number(g, a->stats[i].value);
+        gen_text(g, "threshold");
+        gen_number(g, a->stats[i].threshold);
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+    gen_text(g, "inputs");
+    yajl_gen_map_open(g);
+    for (size_t i = 0; i < a->ninputs; i++) {
+        gen_text(g, a->inputs[i].name);
+        if (a->inputs[i].text)
+            gen_text(g, a->inputs[i].text);
+        else
+            gen_number(g, a->inputs[i].value);
+    }
+    yajl_gen_map_close(g);
+    gen_text(g, "note");
+    if (a->note)
+        gen_text(g, a->note);
+    else
+        yajl_gen_null(g);
+    yajl_gen_map_close(g);
+    yajl_gen_free(g);
+    char *text = NULL;
+    if (ty_buf_putc(&b, '\0') == TY_OK && (text = malloc(b.len)))
+        memcpy(text, b.data, b.len);
+    ty_buf_free(&b);
+    if (text) {
+        free(s->explain);
+        s->explain = text;
+    }
+}
+
 /*
  * A detector says the condition holds now: kept in memory (for `detect` and
  * `eval`) and raised as a warning in the store, inside the engine's open
@@ -267,10 +342,13 @@ ty_err sig_raise_args(ty_engine *e, const sig_args *a)
         if (e->run_stats)
             e->run_stats->signals++;
     }
+    if (a->first_ms < s->first_ms)
+        s->first_ms = a->first_ms;
     s->severity = a->severity;
     s->probability = a->probability < 0 ? 0 : a->probability > 1 ? 1 : a->probability;
     s->last_ms = e->now_ms;
     s->clear_since_ms = 0;
+    keep_explanation(s, a);
     if (!e->in_txn)
         return TY_OK;
     const entity *x = &e->ent[a->ent];
@@ -293,7 +371,7 @@ ty_err sig_raise_args(ty_engine *e, const sig_args *a)
     w.severity = a->severity;
     w.probability = s->probability;
     w.event_time = e->now_ms;
-    w.first_event = a->first_ms < e->now_ms ? a->first_ms : e->now_ms;
+    w.first_event = s->first_ms < e->now_ms ? s->first_ms : e->now_ms;
     w.last_event = a->last_ms && a->last_ms < e->now_ms ? a->last_ms : e->now_ms;
     w.window_from = a->window_from ? a->window_from
                                    : day_start_ms(e, e->now_day - e->rules.rate.window_days + 1);
@@ -352,8 +430,9 @@ void sig_clear_sub(ty_engine *e, const char *detector, uint32_t ent, int cls, ui
                           platform_code(e, x->platform)};
     ty_warning_cleared out;
     char err[256];
+    /* resolved now, or already (by ty_warning_advance): the signal is closed */
     if (ty_warning_clear(e->st, &key, e->now_ms, &out, err, sizeof err) == TY_OK &&
-        out.outcome == TY_CLEAR_RESOLVED)
+        (out.outcome == TY_CLEAR_RESOLVED || out.outcome == TY_CLEAR_NONE))
         s->active = 0;
 }
 
@@ -670,6 +749,8 @@ static ty_err price_detect(ty_engine *e, uint32_t fam, int32_t today)
     for (size_t k = 0; k < n; k++) {
         const price_ring *pr = &f->prices[who[k]];
         uint32_t m = pr->merchant;
+        set_now(e, &e->ent[m]); /* families span platforms: each seller in its own time */
+        today = e->now_day;
         double z = ty_robust_z(&norm, med[k]);
         if (!(z < -e->rules.price.z_cutoff && med[k] < e->rules.price.fraction * norm.median)) {
             sig_clear(e, "price", m, 1);
@@ -702,7 +783,7 @@ static ty_err price_detect(ty_engine *e, uint32_t fam, int32_t today)
                  "with %llu counterfeit reports in %d days",
                  100.0 * med[k] / norm.median, (unsigned long long)cf_reports,
                  e->rules.rate.window_days);
-        ty_err r = sig_raise(e, "price", m, 1, severity, prob, day_start_ms(e, today), stats,
+        ty_err r = sig_raise(e, "price", m, 1, severity, prob, e->now_ms, stats,
                              sizeof stats / sizeof stats[0], inputs,
                              sizeof inputs / sizeof inputs[0], note);
         TY_TRY(r);
@@ -811,6 +892,7 @@ ty_err ty_engine_signals(ty_engine *e, ty_err (*fn)(void *ctx, const ty_engine_s
                                 x->platform,
                                 x->key,
                                 x->display,
+                                s->active && !s->clear_since_ms,
                                 s->active,
                                 s->severity,
                                 s->probability,

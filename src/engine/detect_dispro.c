@@ -410,8 +410,12 @@ ty_err dp_detect(ty_engine *e, int new_day)
     /* refit as the reports grow by a quarter (doubling after a degenerate fit) */
     if (!d->n_at_fit || (double)d->n >= (d->degenerate ? 2.0 : REFIT_GROWTH) * (double)d->n_at_fit)
         TY_TRY(refit(e));
+    /* when the database first holds enough reports, every pair with enough
+     * cases is judged, not only those this batch touched */
+    int all = !d->judged_all;
+    d->judged_all = 1;
     for (size_t i = 0; i < d->npairs; i++)
-        if (d->pairs[i].touched == e->gen)
+        if (d->pairs[i].touched == e->gen || (all && d->pairs[i].n >= e->rules.dispro.min_cases))
             TY_TRY(judge(e, &d->pairs[i]));
     if (!new_day)
         return TY_OK;

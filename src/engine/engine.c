@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine_impl.h"
+#include "tianyan/reference.h"
 #include "tianyan/timeutil.h"
 
 #define BATCH_EVENTS 4096
@@ -199,7 +200,10 @@ static ty_err merchant_entity(ty_engine *e, const ty_record *r, uint32_t *idx)
 }
 
 /* Text risk classes of a free-text field, counted on the targets. */
-static void count_text(ty_engine *e, const ty_record *r, const targets *t, int32_t day)
+/* Classifies the record's text and counts its classes, except the class its
+ * own reason or category already counted (skip; -1 none): one return is one
+ * report of damage whether its form or its words say so, or both. */
+static void count_text(ty_engine *e, const ty_record *r, const targets *t, int32_t day, int skip)
 {
     const ty_value *tv = field(r, "text");
     if (!tv || !e->text)
@@ -212,7 +216,7 @@ static void count_text(ty_engine *e, const ty_record *r, const targets *t, int32
     if (e->run_stats)
         e->run_stats->texts++;
     for (int c = 0; c < TY_TEXT_NCLASSES; c++)
-        if (res.classes & (1u << c))
+        if ((res.classes & (1u << c)) && c != skip)
             count(e, t, TY_M_TEXT_ALLERGY + c, day, 1);
 }
 
@@ -398,7 +402,7 @@ static ty_err on_feedback(ty_engine *e, const ty_record *r)
         if (b == NO_ENTITY && (p == NO_ENTITY || p == o->product))
             target(&t, o->batch);
     }
-    int type = r->schema->type;
+    int type = r->schema->type, coded = -1; /* metric of the record's reason or category */
     if (type == TY_REC_REVIEW) {
         count(e, &t, TY_M_REVIEWS, day, 1);
         if (field(r, "stars")->i <= 2)
@@ -406,12 +410,15 @@ static ty_err on_feedback(ty_engine *e, const ty_record *r)
     } else if (type == TY_REC_RETURN) {
         const ty_value *q = field(r, "quantity");
         count(e, &t, TY_M_RETURNS, day, q ? (uint32_t)q->i : 1);
-        count(e, &t, TY_M_RETURN_REASON0 + (int)field(r, "reason")->i, day, 1);
+        coded = TY_M_RETURN_REASON0 + (int)field(r, "reason")->i;
+        count(e, &t, coded, day, 1);
     } else {
         count(e, &t, TY_M_COMPLAINTS, day, 1);
-        count(e, &t, TY_M_COMPLAINT_CAT0 + (int)field(r, "category")->i, day, 1);
+        coded = TY_M_COMPLAINT_CAT0 + (int)field(r, "category")->i;
+        count(e, &t, coded, day, 1);
     }
-    count_text(e, r, &t, day);
+    /* the text class is the rule class of the same index (rules.h, text.h) */
+    count_text(e, r, &t, day, coded >= 0 ? e->metric_class[coded] : -1);
     return TY_OK;
 }
 
@@ -605,7 +612,8 @@ ty_err ty_engine_open(ty_engine **out, const ty_engine_opts *o, char *err, size_
     if (r == TY_OK && (r = ty_text_open(&e->text, e->o.data_dir, err, errn)) != TY_OK)
         e->text = NULL;
     if (r == TY_OK && e->rules.regulatory.enabled &&
-        (r = ty_regmatch_open(&e->reg, e->st, e->o.data_dir, err, errn)) != TY_OK)
+        ((r = ty_ref_version(e->st, &e->ref_version)) != TY_OK ||
+         (r = ty_regmatch_open(&e->reg, e->st, e->o.data_dir, err, errn)) != TY_OK))
         e->reg = NULL;
     if (r == TY_OK && e->rules.dispro.enabled &&
         ((r = ty_hashidx_init(&e->dp.rx_index, 0)) != TY_OK ||
@@ -617,6 +625,24 @@ ty_err ty_engine_open(ty_engine **out, const ty_engine_opts *o, char *err, size_
         return r;
     }
     *out = e;
+    return TY_OK;
+}
+
+/* An import changed the reference tables since the matcher was built: build
+ * it again, so that product records from now on are matched against them
+ * (records already read keep the verdict they had). */
+static ty_err reference_changed(ty_engine *e)
+{
+    int64_t v;
+    TY_TRY(ty_ref_version(e->st, &v));
+    if (v == e->ref_version)
+        return TY_OK;
+    ty_regmatch *m;
+    char err[256];
+    TY_TRY(ty_regmatch_open(&m, e->st, e->o.data_dir, err, sizeof err));
+    ty_regmatch_close(&e->reg);
+    e->reg = m;
+    e->ref_version = v;
     return TY_OK;
 }
 
@@ -632,6 +658,8 @@ ty_err ty_engine_run(ty_engine *e, uint64_t max_events, ty_engine_stats *st)
         if (want == 0)
             break;
         e->gen++;
+        if (e->reg)
+            TY_TRY(reference_changed(e));
         int64_t last = e->cursor;
         uint64_t before = st->events;
         e->batch_n = 0;

@@ -142,6 +142,7 @@ typedef struct dp_state {
     int have_prior;
     unsigned fits;  /* times the prior was fitted */
     int degenerate; /* the last fit ran to a point mass: no prior */
+    int judged_all; /* every pair was judged once the database held enough reports */
     ty_dispro_work *work;
 } dp_state;
 
@@ -206,6 +207,7 @@ struct ty_engine {
     char *pcode[PLATFORM_CODES_MAX]; /* platform codes by id */
     ty_rules rules;
     ty_regmatch *reg;       /* NULL: no regulatory matching */
+    int64_t ref_version;    /* of the reference tables reg was built from */
     ty_reg_result *reg_res; /* scratch of the matcher (large) */
     ty_reg_alerts *reg_alerts;
     dp_state dp;

@@ -243,6 +243,13 @@ ty_err ty_ref_import_path(ty_store *st, ty_ref_format f, const char *path, ty_re
         began = 1;
     if (e == TY_OK)
         e = read_all(fd, rd);
+    /* the reference tables changed: engines rebuild their matcher (ty_ref_version) */
+    if (e == TY_OK && rep->inserted + rep->updated > 0)
+        e = store_err(sqlite3_exec(st->db,
+                                   "INSERT INTO meta(key, value) VALUES('ref_version', '1') "
+                                   "ON CONFLICT(key) DO UPDATE SET value = "
+                                   "CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+                                   NULL, NULL, NULL));
     rep->rows = ty_ref_reader_rows(rd);
     snprintf(rep->source, sizeof rep->source, "%s", ty_ref_reader_source(rd));
     if (began) {
@@ -384,4 +391,21 @@ ty_err ty_ref_substance_by_name(ty_store *st, const char *name, ty_ref_substance
         return store_err(rc);
     sqlite3_bind_text(s, 1, p, (int)n, SQLITE_STATIC);
     return run_lookup(s, fn, ctx);
+}
+
+ty_err ty_ref_version(ty_store *st, int64_t *version)
+{
+    *version = 0;
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT CAST(value AS INTEGER) FROM meta WHERE key = "
+                                "'ref_version'",
+                                -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return store_err(rc);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *version = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? TY_OK : store_err(rc);
 }

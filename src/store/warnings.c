@@ -695,6 +695,14 @@ static ty_err raise_open(wstmts *w, raise_ctx *c)
     sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return store_err(rc);
+    /* a raise from before the last warning of the key was resolved is a replay
+     * of what that warning already covered (an engine re-reading the store from
+     * the start): it must not open the warning again */
+    if (previous && sig->event_time < prev_resolved) {
+        *c->out =
+            (ty_warning_raised){previous, TY_RAISE_STALE, c->ra.level, c->ra.level, 0, 0, previous};
+        return TY_OK;
+    }
 
     TY_TRY(stmt(w, W_INSERT, &s));
     sqlite3_bind_text(s, 1, sig->key.detector, -1, SQLITE_STATIC);
