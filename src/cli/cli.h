@@ -14,6 +14,7 @@ enum {
     CLI_FAIL = 1,    /* the command could not do its job */
     CLI_USAGE = 2,   /* wrong command line */
     CLI_REJECTS = 3, /* done, but some input was rejected (ingest) */
+    CLI_BROKEN = 4,  /* a check found the data tampered with (audit verify) */
 };
 
 typedef struct cli_opt {
@@ -52,6 +53,15 @@ int cli_int(const char *opt, const char *s, long long lo, long long hi, long lon
 
 void cli_help(const cli_cmd *c, FILE *f);
 
+#include <stddef.h>
+
+struct ty_store;
+struct ty_audit_field;
+/* Appends an audit entry for a change the command made, by "cli:<local user>".
+ * Prints why and returns CLI_FAIL when it cannot. */
+int cli_audit(struct ty_store *st, const char *cmd, const char *action, const char *object,
+              const struct ty_audit_field *f, size_t nf);
+
 struct ty_rules;
 /* Fills *r with the defaults, then, when path is not NULL, the rules file over
  * them. Prints "tianyan CMD: PATH: what is wrong" and returns CLI_FAIL on
@@ -73,6 +83,7 @@ int cmd_eval(const cli_cmd *c, int argc, char **argv);
 int cmd_warnings(const cli_cmd *c, int argc, char **argv);
 int cmd_explain(const cli_cmd *c, int argc, char **argv);
 int cmd_replay(const cli_cmd *c, int argc, char **argv);
+int cmd_audit(const cli_cmd *c, int argc, char **argv);
 
 /* `tianyan stats dispro`: a subcommand with its own option table, reached from
  * cmd_stats when the first argument is "dispro" (cmd_dispro.c). */
@@ -81,6 +92,6 @@ extern const cli_cmd stats_dispro_cmd;
 
 extern const cli_opt ingest_opts[], stats_opts[], simulate_opts[], spec_opts[], demo_opts[],
     platform_opts[], stats_dispro_opts[], text_opts[], detect_opts[], eval_opts[], warnings_opts[],
-    explain_opts[], replay_opts[];
+    explain_opts[], replay_opts[], audit_opts[];
 
 #endif

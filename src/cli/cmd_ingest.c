@@ -1,10 +1,12 @@
 /* cmd_ingest.c - `tianyan ingest`: feeds and public data files into the store. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <yajl/yajl_gen.h>
 
 #include "cli.h"
+#include "tianyan/audit.h"
 #include "tianyan/ingest.h"
 #include "tianyan/reference.h"
 
@@ -157,6 +159,16 @@ static int ingest_reference(ty_store *st, ty_ref_format rf, int nfiles, char **f
                     st_err ? ": " : "", st_err ? ty_store_errmsg(st) : "");
             return CLI_FAIL;
         }
+        if (rep.inserted || rep.updated) {
+            ty_audit_field af[] = {{"source", files[i], 0},
+                                   {"what", rep.source, 0},
+                                   {"inserted", NULL, (int64_t)rep.inserted},
+                                   {"updated", NULL, (int64_t)rep.updated},
+                                   {"unchanged", NULL, (int64_t)rep.unchanged},
+                                   {"rejected", NULL, (int64_t)rep.rejected}};
+            if (cli_audit(st, "ingest", "reference.import", "reference", af, 6) != CLI_OK)
+                return CLI_FAIL;
+        }
         if (rep.rejected)
             rc = CLI_REJECTS;
     }
@@ -232,7 +244,9 @@ int cmd_ingest(const cli_cmd *c, int argc, char **argv)
         return CLI_FAIL;
     }
     rc = CLI_OK;
-    for (int i = 0; i < a.npos; i++) {
+    uint64_t(*counts)[3] = calloc((size_t)a.npos, sizeof *counts); /* per file, for the audit */
+    int nfiles = 0;
+    for (int i = 0; i < a.npos && counts; i++) {
         ty_ingest_opts io = {0};
         io.sub.platform = pid;
         io.sub.source = a.pos[i];
@@ -264,13 +278,34 @@ int cmd_ingest(const cli_cmd *c, int argc, char **argv)
         }
         if (rep.rejected || rep.conflicts)
             rc = CLI_REJECTS;
+        counts[nfiles][0] = rep.accepted;
+        counts[nfiles][1] = rep.duplicate;
+        counts[nfiles][2] = rep.rejected;
+        nfiles++;
         ty_ingest_report_free(&rep);
     }
+    if (!counts)
+        rc = CLI_FAIL;
     e = ty_writer_stop(&w);
     if (e != TY_OK && rc != CLI_FAIL) {
         fprintf(stderr, "tianyan ingest: %s: %s\n", ty_err_message(e), ty_store_errmsg(st));
         rc = CLI_FAIL;
     }
+    /* each file read to its end is one ingest batch of the audit trail */
+    char object[64];
+    snprintf(object, sizeof object, "platform:%s", platform);
+    for (int i = 0; i < nfiles && e == TY_OK; i++) {
+        ty_audit_field af[] = {{"source", a.pos[i], 0},
+                               {"format", ty_format_name(f), 0},
+                               {"accepted", NULL, (int64_t)counts[i][0]},
+                               {"duplicate", NULL, (int64_t)counts[i][1]},
+                               {"rejected", NULL, (int64_t)counts[i][2]}};
+        if (cli_audit(st, "ingest", "ingest.batch", object, af, 5) != CLI_OK) {
+            rc = CLI_FAIL;
+            break;
+        }
+    }
+    free(counts);
     ty_store_close(&st);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "tianyan/audit.h"
 #include "tianyan/store.h"
 
 const cli_opt platform_opts[] = {
@@ -69,6 +70,16 @@ int cmd_platform(const cli_cmd *c, int argc, char **argv)
         if (e == TY_OK)
             printf("%s platform %s (id %lld)\n",
                    created ? "registered" : "already registered:", a.pos[1], (long long)id);
+        if (e == TY_OK && created) {
+            char object[64];
+            snprintf(object, sizeof object, "platform:%s", a.pos[1]);
+            const char *name = cli_get(c, &a, "name");
+            ty_audit_field f[] = {{"name", name ? name : "", 0}, {"id", NULL, id}};
+            if (cli_audit(st, "platform", "platform.add", object, f, 2) != CLI_OK) {
+                ty_store_close(&st);
+                return CLI_FAIL;
+            }
+        }
     } else {
         e = ty_store_platforms(st, print_platform, NULL);
     }

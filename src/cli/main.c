@@ -11,6 +11,14 @@
 #include "tianyan/process.h"
 
 static const cli_cmd commands[] = {
+    {"audit", "verify the hash-chained audit trail, or list it",
+     "--db PATH verify | --db PATH list [--after SEQ] [--limit N] [--json]",
+     "Every state change (platforms added, ingest batches with their counts, reference imports, "
+     "warnings acknowledged or silenced, keys issued or revoked) is appended to an audit trail "
+     "whose entries are chained by MACs keyed from the store's key file. `verify` walks the chain "
+     "and the head file and names the first entry that was edited, deleted, reordered or cut "
+     "off. Exit status: 0 intact, 4 broken, 1 failure, 2 usage error.",
+     audit_opts, cmd_audit},
     {"demo", "generate demo feeds, ingest them into a store and print a live summary",
      "[--db PATH] [--out DIR] [--seed N] [--days D] [--platforms K] [--start DATE] [--scale X]",
      "Runs the main job end to end on the embedded store: the simulator writes feeds for K "

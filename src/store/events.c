@@ -96,6 +96,7 @@ ty_err ty_store_commit(ty_store *st)
     st->in_txn = 0;
     st->committed_seq = st->max_seq;
     st->ntxn = 0;
+    store_audit_committed(st);
     return TY_OK;
 }
 
@@ -105,6 +106,7 @@ void ty_store_rollback(ty_store *st)
         return;
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     st->in_txn = 0;
+    st->audit_pending = 0;
     if (st->no_index)
         return;
     /* take this transaction's events back out of the index; if they were not all

@@ -162,6 +162,40 @@ static const char *const migrations[] = {
     "BEGIN SELECT RAISE(ABORT, 'warning_history is append-only'); END;"
     "CREATE TRIGGER warning_history_no_delete BEFORE DELETE ON warning_history "
     "BEGIN SELECT RAISE(ABORT, 'warning_history is append-only'); END;",
+
+    /* 5: the audit trail (audit.c) and who may do what (auth.c) */
+    "CREATE TABLE audit_log("
+    "  seq INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL," /* wall clock, ms */
+    "  actor TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL, detail TEXT NOT NULL,"
+    "  prev TEXT NOT NULL," /* mac of the entry before (hex) */
+    "  mac TEXT NOT NULL);"
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+    "CREATE TABLE users("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  role TEXT NOT NULL CHECK(role IN ('admin', 'analyst', 'expert', 'inspector', "
+    "    'platform')),"
+    "  platform INTEGER REFERENCES platforms(id)," /* role platform only */
+    "  pwhash TEXT NOT NULL,"                      /* argon2id, libsodium's string form */
+    "  created INTEGER NOT NULL, disabled INTEGER);"
+    "CREATE TABLE api_keys("
+    "  id INTEGER PRIMARY KEY,"
+    "  platform INTEGER NOT NULL REFERENCES platforms(id),"
+    "  prefix TEXT NOT NULL UNIQUE," /* shown in lists; finds the key */
+    "  hash TEXT NOT NULL,"          /* keyed BLAKE2b of the whole key (hex) */
+    "  label TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    "  revoked INTEGER, revoked_by TEXT);"
+    "CREATE TABLE sessions("
+    "  id INTEGER PRIMARY KEY,"
+    "  token_hash TEXT NOT NULL UNIQUE,"
+    "  user INTEGER NOT NULL REFERENCES users(id),"
+    "  csrf_hash TEXT NOT NULL,"
+    "  created INTEGER NOT NULL, expires INTEGER NOT NULL, ended INTEGER);",
 };
 
 int store_migration_count(void)

@@ -401,6 +401,12 @@ ty_err ty_store_open(ty_store **out, const ty_store_opts *o, char *err, size_t e
         goto fail;
     }
     snprintf(st->snap_path, pl, "%s.dedup", o->path);
+    pl = strlen(o->path) + 16;
+    if (!(st->audit_head_path = malloc(pl))) {
+        e = TY_ENOMEM;
+        goto fail;
+    }
+    snprintf(st->audit_head_path, pl, "%s.audit-head", o->path);
     char keypath[4096];
     if (o->key_path)
         snprintf(keypath, sizeof keypath, "%s", o->key_path);
@@ -465,6 +471,7 @@ void ty_store_close(ty_store **pst)
     if (st->db && st->snap_path && st->dedup.slot && st->max_seq != st->snap_seq && st->max_seq > 0)
         snapshot_write(&st->dedup, st->snap_path, st->store_id, st->max_seq);
     free(st->snap_path);
+    free(st->audit_head_path);
     free(st->txn_keys);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(st->st[i]);

@@ -42,7 +42,14 @@ struct ty_store {
     int no_index;              /* opened with no_event_index: never adds events */
     ty_hashidx_slot *txn_keys; /* (key_hash, seq) added in the open transaction, */
     size_t ntxn, captxn;       /*   to take back out if it rolls back */
+    char *audit_head_path;     /* "<db>.audit-head" (audit.c) */
+    int64_t audit_pending;     /* seq of the last audit entry of the open transaction; 0 none */
+    unsigned char audit_pending_mac[32];
 };
+
+/* Called by commit (audit.c): writes the audit head file for entries the
+ * transaction added. */
+void store_audit_committed(ty_store *st);
 
 /* Loads seq/key_hash of events after st->max_seq into the index. */
 ty_err store_catch_up(ty_store *st);

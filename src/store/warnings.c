@@ -27,6 +27,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "store_impl.h"
+#include "tianyan/audit.h"
 #include "tianyan/timeutil.h"
 #include "tianyan/warning.h"
 
@@ -1065,7 +1066,16 @@ static ty_err act_body(wstmts *w, void *ctx)
         h.change = TY_WC_UNSILENCED;
     }
     TY_TRY(step_done(s));
-    return history_add(w, a->id, &h);
+    TY_TRY(history_add(w, a->id, &h));
+    /* and into the audit trail, in the same transaction */
+    char object[32];
+    snprintf(object, sizeof object, "warning:%lld", (long long)a->id);
+    ty_audit_field f[] = {{"reason", a->reason ? a->reason : "", 0}, {"until", NULL, a->until}};
+    return ty_audit_append_fields(w->st, a->actor,
+                                  c->kind == ACT_ACK       ? "warning.ack"
+                                  : c->kind == ACT_SILENCE ? "warning.silence"
+                                                           : "warning.unsilence",
+                                  object, f, c->kind == ACT_SILENCE ? 2 : 1, NULL, c->err, c->errn);
 }
 
 static ty_err act(ty_store *st, const ty_warning_action *a, int kind, char *err, size_t errn)

@@ -21,7 +21,7 @@ expect_eq "Annex II rows" "$(sql $DB "SELECT count(*) FROM ref_substances WHERE 
 expect_eq "ids" "$(sql $DB "SELECT count(*) FROM ref_substance_ids")" 8317
 expect_eq "BMHCA by CAS" "$(sql $DB "SELECT s.annex || ' ' || s.ref_no || ' ' || s.max_conc FROM ref_substance_ids i JOIN ref_substances s ON s.id = i.substance WHERE i.kind = 'cas' AND i.value = '80-54-6'")" "II 1666 0 %"
 expect_eq "hydrogen peroxide in hair products" "$(sql $DB "SELECT DISTINCT max_conc FROM ref_substances WHERE annex = 'III' AND ref_no = '12' AND product_types = 'Hair products'")" "12 %"
-expect_eq "schema version" "$(sql $DB "PRAGMA user_version")" 4
+expect_eq "schema version" "$(sql $DB "PRAGMA user_version")" 5
 
 "$TIANYAN" ingest --db $DB --format cosing "$D/cosing/eu-annex-ii.csv" "$D/cosing/eu-annex-iii.csv" >out2 2>err2
 expect_status "CosIng re-import" $? 0
