@@ -22,6 +22,8 @@
 #include <stdint.h>
 
 #include "tianyan/error.h"
+#include "tianyan/rules.h"
+#include "tianyan/warning.h"
 #include "tianyan/store.h"
 
 /* What risk is measured for. The numbers are stored: never renumber. */
@@ -78,11 +80,13 @@ typedef struct ty_engine ty_engine;
 
 typedef struct ty_engine_opts {
     const char *db_path;
-    const char *key_path; /* NULL: "<db>.key" */
-    const char *data_dir; /* lexicons and model; NULL: the build's data folder */
-    int utc_offset_min;   /* day boundaries; default +480 (China Standard Time) */
-    int window_days;      /* days of history per metric; default 35 (4 weeks + the current) */
-    int64_t lateness_ms;  /* events this much older than the clock still count; default 48 h */
+    const ty_rules *rules; /* NULL: the built-in defaults (= data/rules/default.json) */
+    int dry_run;           /* 1: judge in memory only, write no warning (replay) */
+    const char *key_path;  /* NULL: "<db>.key" */
+    const char *data_dir;  /* lexicons and model; NULL: the build's data folder */
+    int utc_offset_min;    /* day boundaries; default +480 (China Standard Time) */
+    int window_days;       /* days of history per metric; default 35 (4 weeks + the current) */
+    int64_t lateness_ms;   /* events this much older than the clock still count; default 48 h */
 } ty_engine_opts;
 
 typedef struct ty_engine_stats {
@@ -90,6 +94,7 @@ typedef struct ty_engine_stats {
     uint64_t too_late;   /* older than the window: not counted in any bucket */
     uint64_t unreadable; /* stored bodies that did not parse (should be 0) */
     uint64_t texts;      /* texts classified */
+    uint64_t unmatched;  /* product records over the regulatory matcher's limits: not judged */
     uint64_t signals;    /* signals raised by detectors */
     int64_t last_seq;    /* last event seq processed */
     int64_t clock_ms;    /* engine clock: latest event time seen */
@@ -106,8 +111,9 @@ ty_err ty_engine_run(ty_engine *e, uint64_t max_events, ty_engine_stats *st);
 /* One finding of a detector, as the engine holds it. Strings are valid during
  * the callback. */
 typedef struct ty_engine_signal {
-    const char *detector; /* "rate", "change", "price", … */
+    const char *detector; /* "rate", "change", "price", "dispro", "annex", "alert" */
     const char *cls;      /* risk class: "allergy", "counterfeit", … */
+    const char *reaction; /* dispro: the reaction; NULL otherwise */
     int entity_kind;      /* ty_entity_kind */
     int64_t platform;     /* 0 for cross-platform entities */
     const char *entity_key;
@@ -120,6 +126,7 @@ typedef struct ty_engine_signal {
     int64_t last_ms;        /* event time it last stood */
     int64_t clear_since_ms; /* event time since when it has not stood; 0 while it does */
     const char *explain;    /* JSON: inputs, window, statistics, thresholds */
+    ty_warning_key key;     /* the warning it is raised as ("rate.damaged", "batch", …) */
 } ty_engine_signal;
 
 /* Number of entities the detectors watch (products, batches, merchants, routes). */

@@ -52,6 +52,12 @@ int cli_int(const char *opt, const char *s, long long lo, long long hi, long lon
 
 void cli_help(const cli_cmd *c, FILE *f);
 
+struct ty_rules;
+/* Fills *r with the defaults, then, when path is not NULL, the rules file over
+ * them. Prints "tianyan CMD: rules PATH: what is wrong" and returns CLI_FAIL on
+ * error, CLI_OK otherwise. */
+int cli_load_rules(const char *cmd, const char *path, struct ty_rules *r);
+
 /* Commands (one file each). */
 int cmd_ingest(const cli_cmd *c, int argc, char **argv);
 int cmd_stats(const cli_cmd *c, int argc, char **argv);

@@ -7,12 +7,14 @@
 
 #include "cli.h"
 #include "tianyan/engine.h"
+#include "tianyan/rules.h"
 #include "tianyan/timeutil.h"
 
 const cli_opt detect_opts[] = {
     {"db", "PATH", "store file"},
     {"key-file", "PATH", "pseudonym key file (default: PATH.key)"},
     {"data-dir", "DIR", "lexicons and model (default: the installed data folder)"},
+    {"rules", "FILE", "rules file (default: the built-in rules, data/rules/default.json)"},
     {NULL, NULL, NULL},
 };
 
@@ -41,8 +43,12 @@ int cmd_detect(const cli_cmd *c, int argc, char **argv)
         cli_help(c, stderr);
         return CLI_USAGE;
     }
+    ty_rules rules;
+    if (cli_load_rules("detect", cli_get(c, &a, "rules"), &rules) != CLI_OK)
+        return CLI_FAIL;
     ty_engine_opts o = {0};
     o.db_path = db;
+    o.rules = &rules;
     o.key_path = cli_get(c, &a, "key-file");
     o.data_dir = cli_get(c, &a, "data-dir");
     char err[512];

@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "tianyan/engine.h"
+#include "tianyan/rules.h"
 #include "tianyan/store.h"
 #include "tianyan/timeutil.h"
 
@@ -28,6 +29,7 @@ const cli_opt eval_opts[] = {
     {"truth", "FILE", "the simulator's ground-truth.jsonl"},
     {"json", NULL, "print the result as JSON"},
     {"verbose", NULL, "list the false warnings on standard error"},
+    {"rules", "FILE", "rules file (default: the built-in rules, data/rules/default.json)"},
     {NULL, NULL, NULL},
 };
 
@@ -50,6 +52,7 @@ typedef struct finding {
     int ekind;
     char key[160];
     char cls[16];
+    char detector[16]; /* of the earliest signal */
     int64_t opened;
 } finding;
 
@@ -146,8 +149,10 @@ static ty_err collect(void *ctx, const ty_engine_signal *s)
         finding *f = &c->f[i];
         if (f->platform == s->platform && f->ekind == s->entity_kind &&
             strcmp(f->key, s->entity_key) == 0 && strcmp(f->cls, s->cls) == 0) {
-            if (s->opened_ms < f->opened)
+            if (s->opened_ms < f->opened) {
                 f->opened = s->opened_ms;
+                snprintf(f->detector, sizeof f->detector, "%s", s->detector);
+            }
             return TY_OK;
         }
     }
@@ -158,6 +163,7 @@ static ty_err collect(void *ctx, const ty_engine_signal *s)
     f->ekind = s->entity_kind;
     snprintf(f->key, sizeof f->key, "%s", s->entity_key);
     snprintf(f->cls, sizeof f->cls, "%s", s->cls);
+    snprintf(f->detector, sizeof f->detector, "%s", s->detector);
     f->opened = s->opened_ms;
     return TY_OK;
 }
@@ -197,8 +203,16 @@ int cmd_eval(const cli_cmd *c, int argc, char **argv)
         free(ec);
         return CLI_FAIL;
     }
+    ty_rules rules;
+    if (cli_load_rules("eval", cli_get(c, &a, "rules"), &rules) != CLI_OK) {
+        free(ec->f);
+        free(ec);
+        return CLI_FAIL;
+    }
     ty_engine_opts o = {0};
     o.db_path = db;
+    o.rules = &rules;
+    o.dry_run = 1; /* scores the engine without writing warnings into the store */
     char err[512];
     ty_engine *e;
     ty_err r = ty_engine_open(&e, &o, err, sizeof err);
@@ -207,8 +221,6 @@ int cmd_eval(const cli_cmd *c, int argc, char **argv)
         r = ty_engine_run(e, 0, &st);
     if (r == TY_OK)
         r = ty_engine_signals(e, collect, ec);
-    ty_index_info ii;
-    (void)ii;
     uint64_t watched = 0;
     if (r == TY_OK)
         r = ty_engine_watched(e, &watched);
@@ -255,8 +267,8 @@ int cmd_eval(const cli_cmd *c, int argc, char **argv)
         if (!belongs && cli_get(c, &a, "verbose")) {
             char t[TY_TIME_TEXT_MAX];
             ty_time_format(f->opened, 480, 1, t);
-            fprintf(stderr, "false: %s %s:%s %s raised %s\n", code, ty_entity_kind_name(f->ekind),
-                    f->key, f->cls, t);
+            fprintf(stderr, "false: %s %s:%s %s by %s, raised %s\n", code,
+                    ty_entity_kind_name(f->ekind), f->key, f->cls, f->detector, t);
         }
     }
     ty_store_close(&ec->st);

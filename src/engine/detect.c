@@ -12,8 +12,13 @@
  *   change  - the entity against its own history: a Poisson CUSUM over the
  *             daily class counts, designed for a stated in-control run length;
  *   price   - a merchant selling a product family far below the other
- *             merchants' robust norm (median, MAD), with counterfeit evidence.
+ *             merchants' robust norm (median, MAD), with counterfeit evidence;
+ *   dispro  - (detect_dispro.c) a product or brand named in adverse-event reports
+ *             with a reaction more often than the database as a whole;
+ *   annex, alert - (detect_regulatory.c) a product whose ingredient list holds an EU
+ *             Annex II substance, or that a Safety Gate alert names.
  *
+ * Every parameter comes from the rules (rules.h, data/rules/default.json).
  * Detectors run after every batch of events, over the entities the batch
  * changed, in event time: "today" is the engine clock's day.
  */
@@ -39,24 +44,24 @@ typedef struct risk_class {
     const char *return_reasons[3];
     const char *complaint_cats[3];
     int adverse_events; /* adverse-event reports count too */
-    int severity;       /* Decision (EU) 2019/417 Table 3 level of the usual harm */
 } risk_class;
 
 /*
- * Severity (2019/417 Annex, Table 3): an allergic skin reaction or a product
- * spoiled by microbes typically needs at most a doctor's visit and heals
- * (level 2); damaged packaging and label faults rarely harm by themselves
- * (level 1); counterfeit cosmetics are of unknown content (level 2 until more
- * is known); a harmful or banned substance can affect reproduction or cause
- * lasting harm (level 3 by default; the regulatory detector decides per entry).
+ * In the order of rules.h (ty_rule_class_name()). The severity of each class's
+ * usual harm is a rule (2019/417 Annex, Table 3): an allergic skin reaction or
+ * a product spoiled by microbes typically needs at most a doctor's visit and
+ * heals (level 2); damaged packaging and label faults rarely harm by themselves
+ * (level 1); counterfeit cosmetics are of unknown content (level 2 until more is
+ * known); a harmful or banned substance can affect reproduction or cause
+ * lasting harm (level 3).
  */
-static const risk_class classes[] = {
-    {"allergy", TY_M_TEXT_ALLERGY, {"adverse_reaction"}, {"adverse_reaction"}, 1, 2},
-    {"counterfeit", TY_M_TEXT_COUNTERFEIT, {"suspected_counterfeit"}, {"counterfeit"}, 0, 2},
-    {"expired", TY_M_TEXT_EXPIRED, {"expired", "spoiled"}, {"expired"}, 0, 2},
-    {"damaged", TY_M_TEXT_DAMAGED, {"damaged"}, {"packaging"}, 0, 1},
-    {"label", TY_M_TEXT_LABEL, {"label_problem"}, {"label"}, 0, 1},
-    {"harmful", TY_M_TEXT_HARMFUL, {NULL}, {"ingredient"}, 0, 3},
+static const risk_class classes[TY_RULE_CLASSES] = {
+    {"allergy", TY_M_TEXT_ALLERGY, {"adverse_reaction"}, {"adverse_reaction"}, 1},
+    {"counterfeit", TY_M_TEXT_COUNTERFEIT, {"suspected_counterfeit"}, {"counterfeit"}, 0},
+    {"expired", TY_M_TEXT_EXPIRED, {"expired", "spoiled"}, {"expired"}, 0},
+    {"damaged", TY_M_TEXT_DAMAGED, {"damaged"}, {"packaging"}, 0},
+    {"label", TY_M_TEXT_LABEL, {"label_problem"}, {"label"}, 0},
+    {"harmful", TY_M_TEXT_HARMFUL, {NULL}, {"ingredient"}, 0},
 };
 #define NCLASSES (sizeof classes / sizeof classes[0])
 
@@ -95,36 +100,47 @@ static uint64_t class_count(const ty_engine *e, uint32_t ent, size_t c, int32_t 
     return s;
 }
 
-#define RATE_DAYS       7    /* the window a rate is taken over */
-#define RATE_MIN_COUNT  3    /* fewer reports never make a rate signal */
-#define RATE_FACTOR     3.0  /* "far above": three times the typical rate of the kind */
-#define RATE_CONFIDENCE 0.99 /* posterior probability that it is */
+/* Fills e->metric_class: which class each metric is evidence of. */
+void detect_init_classes(ty_engine *e)
+{
+    memset(e->metric_class, -1, sizeof e->metric_class);
+    for (size_t c = 0; c < NCLASSES; c++) {
+        int m[8];
+        int n = class_metrics(c, m);
+        for (int i = 0; i < n; i++)
+            if (m[i] >= 0 && m[i] != TY_M_AE)
+                e->metric_class[m[i]] = (int8_t)c;
+    }
+    e->metric_class[TY_M_AE] = 0; /* adverse events: allergy */
+}
 
-static int64_t day_start_ms(const ty_engine *e, int32_t day)
+int64_t day_start_ms(const ty_engine *e, int32_t day)
 {
     return (int64_t)day * 86400000LL - (int64_t)e->o.utc_offset_min * 60000LL;
 }
 
 /* ---------------------------------------------------------------- signals */
 
-static uint64_t sig_hash(const char *detector, uint32_t ent, int cls)
+static uint64_t sig_hash(const char *detector, uint32_t ent, int cls, uint32_t sub)
 {
     uint64_t h = 1469598103934665603ULL; /* FNV-1a offset basis: bucket choice only */
     for (const char *p = detector; *p; p++)
         h = (h ^ (unsigned char)*p) * 1099511628211ULL;
     h = (h ^ ent) * 1099511628211ULL;
+    h = (h ^ sub) * 1099511628211ULL;
     return (h ^ (uint64_t)(cls + 1)) * 1099511628211ULL;
 }
 
 /* The signal record of (detector, entity, class), created when asked. */
 static engine_signal *sig_slot(ty_engine *e, const char *detector, uint32_t ent, int cls,
-                               int create)
+                               uint32_t sub, int create)
 {
-    uint64_t h = sig_hash(detector, ent, cls), pos = UINT64_MAX;
+    uint64_t h = sig_hash(detector, ent, cls, sub), pos = UINT64_MAX;
     int64_t i;
     while (ty_hashidx_next(&e->sig_index, h, &pos, &i)) {
         engine_signal *s = &e->sigs[i];
-        if (s->entity == ent && s->cls == cls && strcmp(s->detector, detector) == 0)
+        if (s->entity == ent && s->cls == cls && s->sub == sub &&
+            strcmp(s->detector, detector) == 0)
             return s;
     }
     if (!create)
@@ -144,6 +160,7 @@ static engine_signal *sig_slot(ty_engine *e, const char *detector, uint32_t ent,
     s->detector = detector;
     s->entity = ent;
     s->cls = cls;
+    s->sub = sub;
     return s;
 }
 
@@ -191,37 +208,75 @@ static void group_key(ty_engine *e, const entity *x, char *out, size_t n)
     }
 }
 
+/* The warning key's detector part: "<detector>.<label>", the label's
+ * characters outside [A-Za-z0-9_.:/-] written as '_' ("dispro.SWELLING_FACE"). */
+static void key_detector(const char *detector, const char *label, char *out, size_t n)
+{
+    int k = snprintf(out, n, "%s.%s", detector, label);
+    if (k < 0)
+        return;
+    for (char *p = out; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '.' || *p == ':' || *p == '/' || *p == '-'))
+            *p = '_';
+}
+
+const char *clip_text(const char *s, char *out, size_t n)
+{
+    size_t k = strlen(s);
+    if (k >= n) {
+        k = n - 1;
+        while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+            k--; /* not inside a UTF-8 sequence */
+    }
+    memcpy(out, s, k);
+    out[k] = '\0';
+    for (char *p = out; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
+    return out;
+}
+
+/* The seqs of the latest evidence of class c on entity ent, newest first. */
+static size_t evidence_seqs(const ty_engine *e, uint32_t ent, int c, int64_t *out)
+{
+    const evidence *v = e->ent[ent].evid;
+    if (!v || c < 0 || c >= TY_RULE_CLASSES)
+        return 0;
+    size_t n = v->n[c];
+    for (size_t i = 0; i < n; i++)
+        out[i] = v->seq[c][(v->next[c] + EVIDENCE_KEEP - 1 - i) % EVIDENCE_KEEP];
+    return n;
+}
+
 /*
  * A detector says the condition holds now: kept in memory (for `detect` and
  * `eval`) and raised as a warning in the store, inside the engine's open
  * transaction. The warning's explanation is built from stats and inputs.
  */
-static ty_err sig_raise(ty_engine *e, const char *detector, uint32_t ent, int cls, int severity,
-                        double probability, int64_t first_ms, const ty_warning_stat *stats,
-                        size_t nstats, const ty_warning_input *inputs, size_t ninputs,
-                        const char *note)
+ty_err sig_raise_args(ty_engine *e, const sig_args *a)
 {
-    engine_signal *s = sig_slot(e, detector, ent, cls, 1);
+    engine_signal *s = sig_slot(e, a->detector, a->ent, a->cls, a->sub, 1);
     if (!s)
         return TY_ENOMEM;
     if (!s->active) {
         s->active = 1;
         s->times_opened++;
         s->opened_ms = e->now_ms;
-        s->first_ms = first_ms;
+        s->first_ms = a->first_ms;
         if (e->run_stats)
             e->run_stats->signals++;
     }
-    s->severity = severity;
-    s->probability = probability < 0 ? 0 : probability > 1 ? 1 : probability;
+    s->severity = a->severity;
+    s->probability = a->probability < 0 ? 0 : a->probability > 1 ? 1 : a->probability;
     s->last_ms = e->now_ms;
     s->clear_since_ms = 0;
     if (!e->in_txn)
         return TY_OK;
-    const entity *x = &e->ent[ent];
-    char rule[64], group[300], keyname[300];
-    snprintf(rule, sizeof rule, "%s.%s/1", detector, classes[cls].name);
-    snprintf(keyname, sizeof keyname, "%s.%s", detector, classes[cls].name);
+    const entity *x = &e->ent[a->ent];
+    char rule[160], group[300], keyname[64];
+    snprintf(rule, sizeof rule, "%s/%s", a->detector, e->rules.version);
+    key_detector(a->detector, a->label, keyname, sizeof keyname);
     group_key(e, x, group, sizeof group);
     ty_warning_signal w;
     memset(&w, 0, sizeof w);
@@ -233,18 +288,27 @@ static ty_err sig_raise(ty_engine *e, const char *detector, uint32_t ent, int cl
     w.rule_version = rule;
     w.display_name = x->display;
     w.group_key = group;
-    w.severity = severity;
+    w.severity = a->severity;
     w.probability = s->probability;
     w.event_time = e->now_ms;
-    w.first_event = first_ms < e->now_ms ? first_ms : e->now_ms;
+    w.first_event = a->first_ms < e->now_ms ? a->first_ms : e->now_ms;
     w.last_event = e->now_ms;
-    w.window_from = day_start_ms(e, e->now_day - RATE_DAYS + 1);
+    w.window_from = a->window_from ? a->window_from
+                                   : day_start_ms(e, e->now_day - e->rules.rate.window_days + 1);
     w.window_to = e->now_ms;
-    w.stats = stats;
-    w.nstats = nstats;
-    w.inputs = inputs;
-    w.ninputs = ninputs;
-    w.note = note;
+    w.resolve_after = e->rules.resolve_after_ms;
+    w.stats = a->stats;
+    w.nstats = a->nstats;
+    w.inputs = a->inputs;
+    w.ninputs = a->ninputs;
+    int64_t seqs[EVIDENCE_KEEP];
+    w.seqs = a->seqs;
+    w.nseqs = a->nseqs;
+    if (!a->seqs && a->sub == 0) {
+        w.nseqs = evidence_seqs(e, a->ent, a->cls, seqs);
+        w.seqs = seqs;
+    }
+    w.note = a->note;
     ty_warning_raised out;
     char err[256];
     ty_err r = ty_warning_raise(e->st, &w, &out, err, sizeof err);
@@ -253,19 +317,34 @@ static ty_err sig_raise(ty_engine *e, const char *detector, uint32_t ent, int cl
     return r;
 }
 
-/* A detector says the condition does not hold now. */
-static void sig_clear(ty_engine *e, const char *detector, uint32_t ent, int cls)
+static ty_err sig_raise(ty_engine *e, const char *detector, uint32_t ent, int cls, int severity,
+                        double probability, int64_t first_ms, const ty_warning_stat *stats,
+                        size_t nstats, const ty_warning_input *inputs, size_t ninputs,
+                        const char *note)
 {
-    engine_signal *s = sig_slot(e, detector, ent, cls, 0);
+    sig_args a = {
+        detector, ent,   cls,    0,      classes[cls].name, severity, probability, first_ms,
+        0,        stats, nstats, inputs, ninputs,           NULL,     0,           note};
+    return sig_raise_args(e, &a);
+}
+
+/* A detector says the condition does not hold now. */
+void sig_clear_sub(ty_engine *e, const char *detector, uint32_t ent, int cls, uint32_t sub)
+{
+    engine_signal *s = sig_slot(e, detector, ent, cls, sub, 0);
     if (!s || !s->active)
         return;
     if (!s->clear_since_ms)
         s->clear_since_ms = e->now_ms;
-    if (!e->in_txn)
+    if (!e->in_txn) { /* judged in memory: resolved as the store would resolve it */
+        if (e->now_ms - s->clear_since_ms >= e->rules.resolve_after_ms)
+            s->active = 0;
         return;
+    }
     const entity *x = &e->ent[ent];
     char keyname[64];
-    snprintf(keyname, sizeof keyname, "%s.%s", detector, classes[cls].name);
+    key_detector(detector, sub ? e->dp.rx_name[sub - 1] : classes[cls].name, keyname,
+                 sizeof keyname);
     char kbuf[300];
     ty_warning_key key = {keyname, ty_entity_kind_name(x->kind), warning_key(x, kbuf, sizeof kbuf),
                           platform_code(e, x->platform)};
@@ -276,12 +355,17 @@ static void sig_clear(ty_engine *e, const char *detector, uint32_t ent, int cls)
         s->active = 0;
 }
 
+static void sig_clear(ty_engine *e, const char *detector, uint32_t ent, int cls)
+{
+    sig_clear_sub(e, detector, ent, cls, 0);
+}
+
 /* ---------------------------------------------------------------- rate */
 
 /* An entity's "now": the clock of its platform (platforms send at their own
  * pace; a feed uploaded late must still be judged in its own time), or the
  * engine clock for entities across platforms. */
-static void set_now(ty_engine *e, const entity *x)
+void set_now(ty_engine *e, const entity *x)
 {
     int64_t t = x->platform > 0 && x->platform < PLATFORM_CODES_MAX && e->pclock[x->platform]
                     ? e->pclock[x->platform]
@@ -316,10 +400,11 @@ static ty_err fit_priors(ty_engine *e)
                     continue;
                 set_now(e, &e->ent[i]);
                 int32_t today = e->now_day;
-                uint64_t orders = ent_sum(e, i, TY_M_ORDERS, today - RATE_DAYS + 1, today);
+                uint64_t orders =
+                    ent_sum(e, i, TY_M_ORDERS, today - e->rules.rate.window_days + 1, today);
                 if (!orders)
                     continue;
-                uint64_t cnt = class_count(e, i, c, today - RATE_DAYS + 1, today);
+                uint64_t cnt = class_count(e, i, c, today - e->rules.rate.window_days + 1, today);
                 x[m] = (double)(cnt < orders ? cnt : orders);
                 n[m] = (double)orders;
                 m++;
@@ -334,55 +419,84 @@ static ty_err fit_priors(ty_engine *e)
     return TY_OK;
 }
 
+/* Whether class c is judged on entities of this kind: a delivery route carries
+ * goods, so only damage and spoilage in transit are its own (a label or a
+ * counterfeit is the product's or its seller's, whichever route it took). */
+static int class_applies(int kind, size_t c)
+{
+    if (kind != TY_ENT_ROUTE)
+        return 1;
+    return strcmp(classes[c].name, "damaged") == 0 || strcmp(classes[c].name, "expired") == 0;
+}
+
+/* The first day of x's platform's feed after the warm-up (rules.warmup_days). */
+static int32_t warm_day(const ty_engine *e, const entity *x)
+{
+    int64_t t = x->platform > 0 && x->platform < PLATFORM_CODES_MAX && e->pfirst[x->platform]
+                    ? e->pfirst[x->platform]
+                    : e->first_ms;
+    return (int32_t)ty_local_day(t, e->o.utc_offset_min) + e->rules.warmup_days;
+}
+
 static ty_err rate_detect(ty_engine *e, uint32_t i, int32_t today)
 {
     entity *x = &e->ent[i];
-    uint64_t orders = ent_sum(e, i, TY_M_ORDERS, today - RATE_DAYS + 1, today);
+    if (today < warm_day(e, x)) {
+        for (size_t c = 0; c < NCLASSES; c++)
+            sig_clear(e, "rate", i, (int)c);
+        return TY_OK;
+    }
+    uint64_t orders = ent_sum(e, i, TY_M_ORDERS, today - e->rules.rate.window_days + 1, today);
     for (size_t c = 0; c < NCLASSES; c++) {
+        if (!class_applies(x->kind, c)) {
+            sig_clear(e, "rate", i, (int)c);
+            continue;
+        }
         ty_betabin *p = &e->prior[x->kind][c];
-        uint64_t cnt = class_count(e, i, c, today - RATE_DAYS + 1, today);
-        if (p->alpha <= 0 || !orders || cnt < RATE_MIN_COUNT) {
+        uint64_t cnt = class_count(e, i, c, today - e->rules.rate.window_days + 1, today);
+        if (p->alpha <= 0 || !orders || cnt < e->rules.rate.min_count ||
+            orders < e->rules.rate.min_orders) {
             sig_clear(e, "rate", i, (int)c);
             continue;
         }
         double xn = (double)(cnt < orders ? cnt : orders);
         double typical = p->alpha / (p->alpha + p->beta);
-        double p0 = RATE_FACTOR * typical;
+        double p0 = e->rules.rate.factor * typical;
         ty_betabin_post post;
         if (p0 >= 1 || ty_betabin_posterior(p, xn, (double)orders, p0, 0.95, &post) != TY_OK ||
-            post.tail < RATE_CONFIDENCE) {
+            post.tail < e->rules.rate.confidence) {
             sig_clear(e, "rate", i, (int)c);
             continue;
         }
-        int32_t first = today - RATE_DAYS + 1;
+        int32_t first = today - e->rules.rate.window_days + 1;
         while (first < today && class_count(e, i, c, first, first) == 0)
             first++;
         ty_warning_stat stats[] = {
-            {"class_count_7d", (double)cnt, RATE_MIN_COUNT},
-            {"orders_7d", (double)orders, NAN},
+            {"class_count", (double)cnt, e->rules.rate.min_count},
+            {"orders", (double)orders, NAN},
             {"rate", (double)cnt / (double)orders, NAN},
             {"posterior_mean", post.mean, NAN},
             {"interval_95_low", post.lo, NAN},
             {"interval_95_high", post.hi, NAN},
             {"typical_rate_of_kind", typical, NAN},
-            {"p_rate_above_threshold", post.tail, RATE_CONFIDENCE},
+            {"p_rate_above_threshold", post.tail, e->rules.rate.confidence},
             {"threshold_rate", p0, NAN},
         };
         ty_warning_input inputs[] = {
             {"class", 0, classes[c].name},
-            {"window_days", RATE_DAYS, NULL},
+            {"window_days", e->rules.rate.window_days, NULL},
             {"prior_alpha", p->alpha, NULL},
             {"prior_beta", p->beta, NULL},
             {"method", 0, "empirical-Bayes beta-binomial across entities of this kind"},
         };
         char note[300];
         snprintf(note, sizeof note,
-                 "%llu %s reports in %llu orders over 7 days: %.1f%%, against %.2f%% typical "
+                 "%llu %s reports in %llu orders over %d days: %.1f%%, against %.2f%% typical "
                  "for a %s",
                  (unsigned long long)cnt, classes[c].name, (unsigned long long)orders,
-                 100.0 * (double)cnt / (double)orders, 100.0 * typical,
+                 e->rules.rate.window_days, 100.0 * (double)cnt / (double)orders, 100.0 * typical,
                  ty_entity_kind_name(x->kind));
-        ty_err r = sig_raise(e, "rate", i, (int)c, classes[c].severity, post.mean,
+        ty_err r = sig_raise(e, "rate", i, (int)c, e->rules.severity[c], post.mean,
                              day_start_ms(e, first), stats, sizeof stats / sizeof stats[0], inputs,
                              sizeof inputs / sizeof inputs[0], note);
         TY_TRY(r);
@@ -392,21 +506,11 @@ static ty_err rate_detect(ty_engine *e, uint32_t i, int32_t today)
 
 /* ---------------------------------------------------------------- change */
 
-#define CUSUM_BASE_DAYS  28  /* the entity's own history the baseline is taken from */
-#define CUSUM_RUN_DAYS   14  /* days the CUSUM is run over, ending today */
-#define CUSUM_LAMBDA_MIN 0.2 /* a quiet entity's baseline is at least this per day */
-#define CUSUM_MIN_ACTIVE 7   /* days of the entity's own history needed to judge a change */
-/* In-control average run length, in days, per (entity, class). With thousands
- * of entities and six classes a yearly false alarm each would be several a day;
- * 10^5 days keeps the detector near one false alarm per 10,000 entity-days
- * across all classes (design: changestat.h, Lucas 1985 k, Brook-Evans ARL). */
-#define CUSUM_ARL0 100000.0
-
 /*
  * Designs cached by baseline, in steps of an eighth of a natural log (the
  * baseline is rounded up to the step, which only lengthens the run length).
  * k is Lucas's reference value rounded to a tenth and h the smallest tenth
- * whose in-control ARL reaches CUSUM_ARL0, by bisection on the exact
+ * whose in-control ARL reaches the rules' arl0, by bisection on the exact
  * Brook-Evans ARL: on the 1/10 lattice the chain has at most a few hundred
  * states, where the finer lattice of ty_cusum_design() took seconds per design.
  */
@@ -428,7 +532,7 @@ static ty_err cusum_design_for(ty_engine *e, double lambda0, double *k, double *
         for (;;) { /* grow until the run length is long enough */
             TY_TRY(ty_cusum_init(&c, kk, (double)hi / 10.0, 0));
             TY_TRY(ty_cusum_arl(&c, l0, &arl));
-            if (arl >= CUSUM_ARL0)
+            if (arl >= e->rules.change.arl0)
                 break;
             lo = hi;
             hi *= 2;
@@ -439,7 +543,7 @@ static ty_err cusum_design_for(ty_engine *e, double lambda0, double *k, double *
             int mid = (lo + hi) / 2;
             TY_TRY(ty_cusum_init(&c, kk, (double)mid / 10.0, 0));
             TY_TRY(ty_cusum_arl(&c, l0, &arl));
-            if (arl >= CUSUM_ARL0)
+            if (arl >= e->rules.change.arl0)
                 hi = mid;
             else
                 lo = mid;
@@ -456,22 +560,25 @@ static ty_err cusum_detect(ty_engine *e, uint32_t i, int32_t today)
 {
     for (size_t c = 0; c < NCLASSES; c++) {
         uint64_t recent = class_count(e, i, c, today - 1, today);
-        if (recent < RATE_MIN_COUNT) {
+        if (recent < e->rules.change.min_recent || !class_applies(e->ent[i].kind, c)) {
             sig_clear(e, "change", i, (int)c);
             continue;
         }
         /* the baseline is the entity's own past, over the days it was active (sold
          * something): days before its first sale are not quiet days */
-        int32_t b0 = today - CUSUM_BASE_DAYS, b1 = today - 2, active = 0;
+        int32_t b0 = today - e->rules.change.base_days, b1 = today - 2, active = 0;
+        int32_t warm = warm_day(e, &e->ent[i]);
+        if (b0 < warm)
+            b0 = warm;
         for (int32_t d = b0; d <= b1; d++)
             active += ent_count(e, i, TY_M_ORDERS, d) > 0;
-        if (active < CUSUM_MIN_ACTIVE) {
+        if (active < e->rules.change.min_active) {
             sig_clear(e, "change", i, (int)c);
             continue;
         }
         double lambda0 = (double)class_count(e, i, c, b0, b1) / (double)active;
-        if (lambda0 < CUSUM_LAMBDA_MIN)
-            lambda0 = CUSUM_LAMBDA_MIN;
+        if (lambda0 < e->rules.change.lambda_min)
+            lambda0 = e->rules.change.lambda_min;
         double k, h;
         ty_err r = cusum_design_for(e, lambda0, &k, &h);
         if (r != TY_OK) {
@@ -482,7 +589,7 @@ static ty_err cusum_detect(ty_engine *e, uint32_t i, int32_t today)
         TY_TRY(ty_cusum_init(&cs, k, h, 0));
         int32_t first = 0;
         int fired = 0;
-        for (int32_t d = today - CUSUM_RUN_DAYS + 1; d <= today; d++) {
+        for (int32_t d = today - e->rules.change.run_days + 1; d <= today; d++) {
             if (cs.s == 0)
                 first = d;
             fired = ty_cusum_update(&cs, (double)class_count(e, i, c, d, d)) == 1;
@@ -491,30 +598,31 @@ static ty_err cusum_detect(ty_engine *e, uint32_t i, int32_t today)
             sig_clear(e, "change", i, (int)c);
             continue;
         }
-        uint64_t orders = ent_sum(e, i, TY_M_ORDERS, today - RATE_DAYS + 1, today);
+        uint64_t orders = ent_sum(e, i, TY_M_ORDERS, today - e->rules.rate.window_days + 1, today);
         double prob =
-            orders ? (double)class_count(e, i, c, today - RATE_DAYS + 1, today) / (double)orders
+            orders ? (double)class_count(e, i, c, today - e->rules.rate.window_days + 1, today) /
+                         (double)orders
                    : 0.01;
         ty_warning_stat stats[] = {
             {"cusum", cs.s, h},
             {"baseline_per_day", lambda0, NAN},
             {"k", k, NAN},
             {"count_today", (double)class_count(e, i, c, today, today), NAN},
-            {"count_last_2_days", (double)recent, RATE_MIN_COUNT},
+            {"count_last_2_days", (double)recent, e->rules.change.min_recent},
         };
         ty_warning_input inputs[] = {
             {"class", 0, classes[c].name},
             {"statistic", 0, "Poisson CUSUM, one-sided upper (Lucas 1985)"},
             {"baseline_active_days", active, NULL},
             {"shift_to_detect_per_day", TY_CUSUM_SHIFT * lambda0, NULL},
-            {"in_control_arl_days", CUSUM_ARL0, NULL},
-            {"run_days", CUSUM_RUN_DAYS, NULL},
+            {"in_control_arl_days", e->rules.change.arl0, NULL},
+            {"run_days", e->rules.change.run_days, NULL},
         };
         char note[300];
         snprintf(note, sizeof note,
                  "%s reports rose above this %s's own baseline of %.2f a day (CUSUM %.1f > %.1f)",
                  classes[c].name, ty_entity_kind_name(e->ent[i].kind), lambda0, cs.s, h);
-        r = sig_raise(e, "change", i, (int)c, classes[c].severity, prob > 0 ? prob : 0.01,
+        r = sig_raise(e, "change", i, (int)c, e->rules.severity[c], prob > 0 ? prob : 0.01,
                       day_start_ms(e, first), stats, sizeof stats / sizeof stats[0], inputs,
                       sizeof inputs / sizeof inputs[0], note);
         TY_TRY(r);
@@ -524,10 +632,8 @@ static ty_err cusum_detect(ty_engine *e, uint32_t i, int32_t today)
 
 /* ---------------------------------------------------------------- price */
 
-#define PRICE_MIN_MERCHANTS 3   /* a norm needs at least this many sellers */
-#define PRICE_MIN_SALES     3   /* and each seller this many prices */
-#define PRICE_FRACTION      0.6 /* "far below": under 60% of the norm, and */
-/* a modified z-score below -3.5 (Iglewicz & Hoaglin 1993, via robust.h) */
+/* "Far below" (rules "price"): under a fraction of the norm and a modified
+ * z-score below -3.5 (Iglewicz & Hoaglin 1993, via robust.h). */
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -550,11 +656,11 @@ static ty_err price_detect(ty_engine *e, uint32_t fam, int32_t today)
     uint32_t who[PRICE_MERCHANTS_MAX];
     size_t n = 0;
     for (uint32_t k = 0; k < f->nprices; k++)
-        if (f->prices[k].n >= PRICE_MIN_SALES) {
+        if (f->prices[k].n >= e->rules.price.min_sales) {
             med[n] = ring_median(&f->prices[k]);
             who[n++] = k;
         }
-    if (n < PRICE_MIN_MERCHANTS)
+    if (n < e->rules.price.min_merchants)
         return TY_OK;
     ty_robust norm;
     if (ty_robust_fit(med, n, work, TY_ROBUST_REL_FLOOR, &norm) != TY_OK)
@@ -563,34 +669,37 @@ static ty_err price_detect(ty_engine *e, uint32_t fam, int32_t today)
         const price_ring *pr = &f->prices[who[k]];
         uint32_t m = pr->merchant;
         double z = ty_robust_z(&norm, med[k]);
-        if (!(z < -TY_ROBUST_Z_CUTOFF && med[k] < PRICE_FRACTION * norm.median)) {
+        if (!(z < -e->rules.price.z_cutoff && med[k] < e->rules.price.fraction * norm.median)) {
             sig_clear(e, "price", m, 1);
             continue;
         }
-        /* counterfeit evidence on the merchant over the rate window */
-        uint64_t evidence = class_count(e, m, 1, today - RATE_DAYS + 1, today);
-        uint64_t orders = ent_sum(e, m, TY_M_ORDERS, today - RATE_DAYS + 1, today);
-        int severity = evidence >= 2 ? 2 : 1;
-        double prob = orders && evidence ? (double)evidence / (double)orders : 0.001;
+        /* counterfeit reports on the merchant over the rate window */
+        uint64_t cf_reports = class_count(e, m, 1, today - e->rules.rate.window_days + 1, today);
+        uint64_t orders = ent_sum(e, m, TY_M_ORDERS, today - e->rules.rate.window_days + 1, today);
+        int severity = cf_reports >= e->rules.price.evidence_min ? e->rules.severity[1] : 1;
+        double prob = orders && cf_reports ? (double)cf_reports / (double)orders : 0.001;
+        char fam_text[129];
         ty_warning_stat stats[] = {
             {"merchant_median_price", med[k], NAN},
             {"norm_median_price", norm.median, NAN},
-            {"fraction_of_norm", med[k] / norm.median, PRICE_FRACTION},
-            {"modified_z", z, -TY_ROBUST_Z_CUTOFF},
+            {"fraction_of_norm", med[k] / norm.median, e->rules.price.fraction},
+            {"modified_z", z, -e->rules.price.z_cutoff},
             {"norm_scale", norm.scale, NAN},
-            {"counterfeit_reports_7d", (double)evidence, 2},
-            {"orders_7d", (double)orders, NAN},
+            {"counterfeit_reports", (double)cf_reports, e->rules.price.evidence_min},
+            {"orders", (double)orders, NAN},
         };
         ty_warning_input inputs[] = {
-            {"product_family", 0, f->display ? f->display : f->key},
+            {"product_family", 0,
+             clip_text(f->display ? f->display : f->key, fam_text, sizeof fam_text)},
             {"merchants_compared", (double)n, NULL},
             {"method", 0, "median and MAD of the merchants' median prices (Iglewicz-Hoaglin)"},
         };
         char note[300];
         snprintf(note, sizeof note,
                  "sells at %.0f%% of the other merchants' median price for the same product, "
-                 "with %llu counterfeit reports in 7 days",
-                 100.0 * med[k] / norm.median, (unsigned long long)evidence);
+                 "with %llu counterfeit reports in %d days",
+                 100.0 * med[k] / norm.median, (unsigned long long)cf_reports,
+                 e->rules.rate.window_days);
         ty_err r = sig_raise(e, "price", m, 1, severity, prob, day_start_ms(e, today), stats,
                              sizeof stats / sizeof stats[0], inputs,
                              sizeof inputs / sizeof inputs[0], note);
@@ -614,6 +723,8 @@ ty_err detect_run(ty_engine *e)
     if (e->clock_ms == INT64_MIN)
         return TY_OK;
     TY_TRY(fit_priors(e));
+    if (e->o.dry_run) /* judged in memory only */
+        return detect_entities(e);
     /* warnings change in one transaction per run (the engine's own connection) */
     TY_TRY(ty_store_begin(e->st));
     e->in_txn = 1;
@@ -649,12 +760,19 @@ static ty_err detect_entities(ty_engine *e)
         set_now(e, x);
         int32_t today = e->now_day;
         if (x->kind == TY_ENT_FAMILY) {
-            TY_TRY(price_detect(e, i, today));
+            if (e->rules.price.enabled)
+                TY_TRY(price_detect(e, i, today));
         } else if (watched(x->kind)) {
-            TY_TRY(rate_detect(e, i, today));
-            TY_TRY(cusum_detect(e, i, today));
+            if (e->rules.rate.enabled)
+                TY_TRY(rate_detect(e, i, today));
+            if (e->rules.change.enabled)
+                TY_TRY(cusum_detect(e, i, today));
+            if (x->kind == TY_ENT_PRODUCT && e->rules.regulatory.enabled)
+                TY_TRY(reg_detect(e, i));
         }
     }
+    if (e->rules.dispro.enabled)
+        TY_TRY(dp_detect(e, new_day));
     return TY_OK;
 }
 
@@ -665,8 +783,12 @@ ty_err ty_engine_signals(ty_engine *e, ty_err (*fn)(void *ctx, const ty_engine_s
         const engine_signal *s = &e->sigs[k];
         const entity *x = &e->ent[s->entity];
         const char *cls = s->cls >= 0 && (size_t)s->cls < NCLASSES ? classes[s->cls].name : "?";
+        char keyname[64], kbuf[300];
+        key_detector(s->detector, s->sub ? e->dp.rx_name[s->sub - 1] : cls, keyname,
+                     sizeof keyname);
         ty_engine_signal out = {s->detector,
                                 cls,
+                                s->sub ? e->dp.rx_name[s->sub - 1] : NULL,
                                 x->kind,
                                 x->platform,
                                 x->key,
@@ -678,7 +800,9 @@ ty_err ty_engine_signals(ty_engine *e, ty_err (*fn)(void *ctx, const ty_engine_s
                                 s->opened_ms,
                                 s->last_ms,
                                 s->clear_since_ms,
-                                s->explain ? s->explain : "{}"};
+                                s->explain ? s->explain : "{}",
+                                {keyname, ty_entity_kind_name(x->kind),
+                                 warning_key(x, kbuf, sizeof kbuf), platform_code(e, x->platform)}};
         TY_TRY(fn(ctx, &out));
     }
     return TY_OK;

@@ -16,6 +16,9 @@
 #include "tianyan/timeutil.h"
 
 #define BATCH_EVENTS 4096
+/* A batch also ends where event time moves by more than an hour (or back), so
+ * that a feed replayed in bulk is judged as often as one arriving live. */
+#define BATCH_SPAN_MS (3600LL * 1000)
 
 static const char *const kind_names[TY_ENT__MAX + 1] = {
     "?", "product", "batch", "merchant", "brand", "category", "origin", "platform", "route",
@@ -109,6 +112,21 @@ static void target(targets *t, uint32_t idx)
     t->idx[t->n++] = idx;
 }
 
+/* Notes the event being read as evidence of class c on entity idx. */
+static void note_evidence(ty_engine *e, uint32_t idx, int c)
+{
+    entity *x = &e->ent[idx];
+    if (!x->evid && !(x->evid = calloc(1, sizeof *x->evid)))
+        return; /* the warning will list fewer events */
+    evidence *v = x->evid;
+    if (v->n[c] && v->seq[c][(v->next[c] + EVIDENCE_KEEP - 1) % EVIDENCE_KEEP] == e->ev_seq)
+        return; /* one event, several metrics of the class */
+    v->seq[c][v->next[c]] = e->ev_seq;
+    v->next[c] = (uint8_t)((v->next[c] + 1) % EVIDENCE_KEEP);
+    if (v->n[c] < EVIDENCE_KEEP)
+        v->n[c]++;
+}
+
 static void count(ty_engine *e, const targets *t, int m, int32_t day, uint32_t v)
 {
     int counted = 0;
@@ -116,6 +134,10 @@ static void count(ty_engine *e, const targets *t, int m, int32_t day, uint32_t v
         counted |= ent_add(e, t->idx[i], m, day, v);
     if (!counted && t->n && e->run_stats)
         e->run_stats->too_late++;
+    int c = e->metric_class[m];
+    if (c >= 0 && counted)
+        for (int i = 0; i < t->n; i++)
+            note_evidence(e, t->idx[i], c);
 }
 
 static ty_err product_of(ty_engine *e, const ty_record *r, const ty_value *sku, uint32_t *idx)
@@ -210,6 +232,8 @@ static ty_err on_product(ty_engine *e, const ty_record *r)
     pi->gtin = g ? (s = text_of(r, g, &n), strndup(s, n)) : NULL;
     const ty_value *pr = field(r, "price");
     pi->list_price = pr ? pr->i : -1;
+    if (e->reg)
+        TY_TRY(reg_note_product(e, p, r));
     return TY_OK;
 }
 
@@ -373,6 +397,13 @@ static ty_err on_feedback(ty_engine *e, const ty_record *r)
     return TY_OK;
 }
 
+/*
+ * An adverse-event report counts on every product it names (and that
+ * product's batch, brand, category, origin) and, for disproportionality, on
+ * its suspect products and brands with each of its reactions. A product named
+ * only by the reporter's words (as CAERS gives them) is a product of the
+ * platform keyed "name:<words, case-folded>".
+ */
 static ty_err on_adverse_event(ty_engine *e, const ty_record *r)
 {
     int32_t day = day_of(e);
@@ -380,14 +411,18 @@ static ty_err on_adverse_event(ty_engine *e, const ty_record *r)
     const ty_value *products = field(r, "products");
     int serious = field(r, "seriousness")->i == 1;
     targets t = {{0}, 0};
+    uint32_t suspects[40];
+    size_t nsus = 0;
     for (uint32_t k = 0; k < products->count; k++) {
         const ty_value *sku = ty_object_field(r, pf, products, k, 0);
+        const ty_value *name = ty_object_field(r, pf, products, k, 1);
         const ty_value *brand = ty_object_field(r, pf, products, k, 2);
         const ty_value *batch = ty_object_field(r, pf, products, k, 3);
+        const ty_value *role = ty_object_field(r, pf, products, k, 4);
+        int suspect = !role->present || role->i == 0;
+        uint32_t p = NO_ENTITY, bi = NO_ENTITY;
         if (sku->present) {
-            uint32_t p;
             TY_TRY(product_of(e, r, sku, &p));
-            product_targets(e, p, &t);
             if (batch->present) {
                 size_t bn;
                 const char *bs = text_of(r, batch, &bn);
@@ -395,20 +430,51 @@ static ty_err on_adverse_event(ty_engine *e, const ty_record *r)
                 TY_TRY(batch_entity(e, p, bs, bn, &b));
                 target(&t, b);
             }
-        } else if (brand->present) {
+        } else if (!brand->present) {
+            char key[300];
+            size_t n;
+            const char *s = text_of(r, name, &n);
+            memcpy(key, "name:", 5);
+            size_t kn = 5 + fold(s, n, key + 5, sizeof key - 5);
+            /* CAERS writes REDACTED where it withholds a name: no product to follow */
+            if (strcmp(key + 5, "redacted") != 0) {
+                TY_TRY(ent_get(e, TY_ENT_PRODUCT, e->ev_platform, key, kn, &p));
+                if (!e->ent[p].display)
+                    ent_set_display(e, p, s, n);
+            }
+        }
+        if (p != NO_ENTITY) {
+            product_targets(e, p, &t);
+            bi = e->ent[p].info->brand;
+        }
+        if (brand->present) {
             char key[256];
             size_t n;
             const char *s = text_of(r, brand, &n);
             size_t kn = fold(s, n, key, sizeof key);
-            uint32_t bi;
             TY_TRY(ent_get(e, TY_ENT_BRAND, 0, key, kn, &bi));
+            if (!e->ent[bi].display)
+                ent_set_display(e, bi, s, n);
             target(&t, bi);
+        }
+        if (suspect && nsus + 2 <= sizeof suspects / sizeof suspects[0]) {
+            if (p != NO_ENTITY)
+                suspects[nsus++] = p;
+            if (bi != NO_ENTITY)
+                suspects[nsus++] = bi;
         }
     }
     count(e, &t, TY_M_AE, day, 1);
     if (serious)
         count(e, &t, TY_M_AE_SERIOUS, day, 1);
-    return TY_OK;
+    if (!e->rules.dispro.enabled || !nsus)
+        return TY_OK;
+    const ty_value *rx = field(r, "reactions");
+    const char *names[TY_DP_REACTIONS_MAX];
+    size_t lens[TY_DP_REACTIONS_MAX], nrx = 0;
+    for (uint32_t k = 0; k < rx->count && nrx < TY_DP_REACTIONS_MAX; k++)
+        names[nrx] = ty_value_str(r, &r->pool[rx->first + k], &lens[nrx]), nrx++;
+    return dp_report(e, suspects, nsus, names, lens, nrx);
 }
 
 static ty_err on_record(void *ctx, const ty_record *r)
@@ -444,14 +510,24 @@ static ty_err on_reject(void *ctx, const ty_reject *rej)
 static ty_err on_event(void *ctx, const ty_stored_event *ev)
 {
     ty_engine *e = ctx;
+    if (e->batch_n && (ev->ts < e->batch_lo || ev->ts - e->batch_lo > BATCH_SPAN_MS)) {
+        e->batch_cut = 1; /* judge what came before first: this event starts the next batch */
+        return TY_ELIMIT;
+    }
+    if (!e->batch_n++)
+        e->batch_lo = ev->ts;
     e->ev_seq = ev->seq;
     e->ev_platform = ev->platform;
     e->ev_ts = ev->ts;
     e->ev_tz = ev->tz;
     if (ev->ts < e->first_ms)
         e->first_ms = ev->ts;
-    if (ev->platform > 0 && ev->platform < PLATFORM_CODES_MAX && ev->ts > e->pclock[ev->platform])
-        e->pclock[ev->platform] = ev->ts;
+    if (ev->platform > 0 && ev->platform < PLATFORM_CODES_MAX) {
+        if (ev->ts > e->pclock[ev->platform])
+            e->pclock[ev->platform] = ev->ts;
+        if (!e->pfirst[ev->platform] || ev->ts < e->pfirst[ev->platform])
+            e->pfirst[ev->platform] = ev->ts;
+    }
     if (ev->ts > e->clock_ms) {
         e->clock_ms = ev->ts;
         e->clock_day = (int32_t)ty_local_day(ev->ts, e->o.utc_offset_min);
@@ -470,6 +546,12 @@ ty_err ty_engine_open(ty_engine **out, const ty_engine_opts *o, char *err, size_
     if (!e)
         return TY_ENOMEM;
     e->o = *o;
+    if (o->rules)
+        e->rules = *o->rules;
+    else
+        ty_rules_defaults(&e->rules);
+    e->o.rules = &e->rules;
+    detect_init_classes(e);
     if (!e->o.utc_offset_min)
         e->o.utc_offset_min = 480;
     if (e->o.window_days <= 0)
@@ -504,6 +586,14 @@ ty_err ty_engine_open(ty_engine **out, const ty_engine_opts *o, char *err, size_
     }
     if (r == TY_OK && (r = ty_text_open(&e->text, e->o.data_dir, err, errn)) != TY_OK)
         e->text = NULL;
+    if (r == TY_OK && e->rules.regulatory.enabled &&
+        (r = ty_regmatch_open(&e->reg, e->st, e->o.data_dir, err, errn)) != TY_OK)
+        e->reg = NULL;
+    if (r == TY_OK && e->rules.dispro.enabled &&
+        ((r = ty_hashidx_init(&e->dp.rx_index, 0)) != TY_OK ||
+         (r = ty_hashidx_init(&e->dp.pair_index, 0)) != TY_OK ||
+         (r = ty_dispro_work_new(&e->dp.work)) != TY_OK))
+        snprintf(err, errn, "out of memory");
     if (r != TY_OK) {
         ty_engine_close(&e);
         return r;
@@ -526,7 +616,11 @@ ty_err ty_engine_run(ty_engine *e, uint64_t max_events, ty_engine_stats *st)
         e->gen++;
         int64_t last = e->cursor;
         uint64_t before = st->events;
+        e->batch_n = 0;
+        e->batch_cut = 0;
         r = ty_store_scan_events(e->st, e->cursor, want, on_event, e, &last);
+        if (r == TY_ELIMIT && e->batch_cut)
+            r = TY_OK;
         if (r != TY_OK)
             break;
         uint64_t got = st->events - before;
@@ -534,7 +628,7 @@ ty_err ty_engine_run(ty_engine *e, uint64_t max_events, ty_engine_stats *st)
         if (got && (r = detect_run(e)) != TY_OK)
             break;
         done += got;
-        if (got < want)
+        if (got < want && !e->batch_cut)
             break;
     }
     st->last_seq = e->cursor;
@@ -553,6 +647,10 @@ void ty_engine_close(ty_engine **pe)
     ty_decoder_free(&e->dec);
     ty_text_close(&e->text);
     ent_free_all(e);
+    ty_regmatch_close(&e->reg);
+    free(e->reg_res);
+    free(e->reg_alerts);
+    dp_free(e);
     ty_hashidx_free(&e->index);
     for (size_t i = 0; i < e->nsigs; i++)
         free(e->sigs[i].explain);

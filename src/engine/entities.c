@@ -187,7 +187,9 @@ void ent_free_all(ty_engine *e)
         free(x->key);
         free(x->display);
         free(x->prices);
+        free(x->evid);
         if (x->info) {
+            reg_verdict_free(&x->info->reg);
             free(x->info->batch);
             free(x->info->gtin);
             free(x->info);
