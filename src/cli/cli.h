@@ -54,7 +54,7 @@ void cli_help(const cli_cmd *c, FILE *f);
 
 struct ty_rules;
 /* Fills *r with the defaults, then, when path is not NULL, the rules file over
- * them. Prints "tianyan CMD: rules PATH: what is wrong" and returns CLI_FAIL on
+ * them. Prints "tianyan CMD: PATH: what is wrong" and returns CLI_FAIL on
  * error, CLI_OK otherwise. */
 int cli_load_rules(const char *cmd, const char *path, struct ty_rules *r);
 
@@ -72,6 +72,7 @@ int cmd_eval(const cli_cmd *c, int argc, char **argv);
  * its own option table) and `tianyan explain` (cmd_warnings.c). */
 int cmd_warnings(const cli_cmd *c, int argc, char **argv);
 int cmd_explain(const cli_cmd *c, int argc, char **argv);
+int cmd_replay(const cli_cmd *c, int argc, char **argv);
 
 /* `tianyan stats dispro`: a subcommand with its own option table, reached from
  * cmd_stats when the first argument is "dispro" (cmd_dispro.c). */
@@ -80,6 +81,6 @@ extern const cli_cmd stats_dispro_cmd;
 
 extern const cli_opt ingest_opts[], stats_opts[], simulate_opts[], spec_opts[], demo_opts[],
     platform_opts[], stats_dispro_opts[], text_opts[], detect_opts[], eval_opts[], warnings_opts[],
-    explain_opts[];
+    explain_opts[], replay_opts[];
 
 #endif

@@ -12,7 +12,10 @@ int cli_load_rules(const char *cmd, const char *path, ty_rules *r)
     char err[512];
     ty_err e = ty_rules_load(path, r, err, sizeof err);
     if (e != TY_OK) {
-        fprintf(stderr, "tianyan %s: rules %s: %s\n", cmd, path, err[0] ? err : ty_err_message(e));
+        if (err[0]) /* names the file */
+            fprintf(stderr, "tianyan %s: %s\n", cmd, err);
+        else
+            fprintf(stderr, "tianyan %s: rules %s: %s\n", cmd, path, ty_err_message(e));
         return CLI_FAIL;
     }
     return CLI_OK;

@@ -1,7 +1,9 @@
 /*
  * cmd_demo.c - `tianyan demo`: the main job end to end on the embedded store.
- * Simulates feeds for several platforms, ingests each exactly once while
- * printing progress as batches commit, then prints a summary of the store.
+ * Simulates feeds for several platforms, imports the public reference data
+ * the regulatory detectors read (when present), ingests each feed exactly once
+ * while printing progress as batches commit, prints a summary of the store,
+ * then runs the risk engine over it and prints the warnings it raised.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,18 +13,27 @@
 #include <yajl/yajl_tree.h>
 
 #include "cli.h"
+#include "tianyan/engine.h"
 #include "tianyan/ingest.h"
+#include "tianyan/reference.h"
+#include "tianyan/risk.h"
 #include "tianyan/sim.h"
 #include "tianyan/timeutil.h"
+#include "tianyan/warning.h"
 
 const cli_opt demo_opts[] = {
     {"db", "PATH", "store file (default demo/tianyan.db)"},
     {"out", "DIR", "folder for the simulated feeds (default demo/feeds)"},
     {"seed", "N", "random seed (default 1)"},
-    {"days", "D", "days of activity (default 7)"},
+    {"days", "D",
+     "days of activity (default 30: the engine's rates and baselines need the "
+     "first week of a feed as history)"},
     {"platforms", "K", "number of platforms (default 3)"},
     {"start", "DATE", "first day, YYYY-MM-DD (default 2026-09-01)"},
     {"scale", "X", "volume multiplier (default 1)"},
+    {"reference", "DIR",
+     "public data folder whose cosing/ and safety-gate/ files are imported when present "
+     "(default ../shared/data)"},
     {NULL, NULL, NULL},
 };
 
@@ -116,6 +127,126 @@ static void on_commit(void *ctx, const ty_ingest_report *r)
     fflush(stdout);
 }
 
+/* Imports the reference files of dir that exist (the regulatory detectors
+ * match products against them). */
+static ty_err import_reference(ty_store *st, const char *dir)
+{
+    static const struct {
+        ty_ref_format f;
+        const char *file;
+    } files[] = {
+        {TY_REF_COSING, "cosing/eu-annex-ii.csv"},
+        {TY_REF_COSING, "cosing/eu-annex-iii.csv"},
+        {TY_REF_SAFETY_GATE, "safety-gate/safety_gate_cosmetics.csv"},
+    };
+    int any = 0;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i].file);
+        if (access(path, R_OK) != 0)
+            continue;
+        if (!any++)
+            printf("Reference data from %s:\n", dir);
+        ty_ref_report rep;
+        ty_err e = ty_ref_import_path(st, files[i].f, path, &rep);
+        if (e != TY_OK) {
+            fprintf(stderr, "tianyan demo: %s: %s\n", path, ty_err_message(e));
+            return e;
+        }
+        printf("  %-16s %5llu rows: %llu new, %llu updated, %llu unchanged, %llu rejected\n",
+               rep.source, (unsigned long long)rep.rows, (unsigned long long)rep.inserted,
+               (unsigned long long)rep.updated, (unsigned long long)rep.unchanged,
+               (unsigned long long)rep.rejected);
+    }
+    if (!any)
+        printf("No reference data in %s: products are not matched against the EU annexes or "
+               "Safety Gate (see --reference).\n",
+               dir);
+    printf("\n");
+    return TY_OK;
+}
+
+typedef struct warn_list {
+    int n, shown, by_level[5];
+} warn_list;
+
+static ty_err count_warning(void *ctx, const ty_warning *w)
+{
+    warn_list *l = ctx;
+    l->n++;
+    if (w->level >= 1 && w->level <= 4)
+        l->by_level[w->level]++;
+    if (l->shown < 15) {
+        l->shown++;
+        const ty_level_info *li = ty_level_get(w->level);
+        char entity[200];
+        snprintf(entity, sizeof entity, "%s:%s%s%s", w->entity_kind, w->entity_key,
+                 w->platform[0] ? "@" : "", w->platform);
+        const char *dn = w->display_name ? w->display_name : "";
+        char name[48];
+        size_t k = strlen(dn);
+        if (k >= sizeof name) { /* cut between UTF-8 characters */
+            k = sizeof name - 1;
+            while (k > 0 && ((unsigned char)dn[k] & 0xC0) == 0x80)
+                k--;
+        }
+        memcpy(name, dn, k);
+        name[k] = '\0';
+        printf("  %-4lld %-4s %-18s %-44s %s\n", (long long)w->id, li ? li->roman : "?",
+               w->detector, entity, name);
+    }
+    return TY_OK;
+}
+
+/* Runs the engine over the store and prints the warnings standing at its clock. */
+static ty_err detect_and_list(const char *db)
+{
+    ty_engine_opts o = {0};
+    o.db_path = db;
+    char err[512] = "";
+    ty_engine *eng;
+    ty_err e = ty_engine_open(&eng, &o, err, sizeof err);
+    if (e != TY_OK) {
+        fprintf(stderr, "tianyan demo: %s\n", err[0] ? err : ty_err_message(e));
+        return e;
+    }
+    ty_engine_stats es = {0};
+    int64_t t0 = ty_now_ms();
+    e = ty_engine_run(eng, 0, &es);
+    ty_engine_close(&eng);
+    if (e != TY_OK) {
+        fprintf(stderr, "tianyan demo: risk engine: %s\n", ty_err_message(e));
+        return e;
+    }
+    double secs = (double)(ty_now_ms() - t0) / 1000.0;
+    char clock[TY_TIME_TEXT_MAX] = "-";
+    if (es.events)
+        ty_time_format(es.clock_ms, 480, 1, clock);
+    printf("\nRisk engine: %llu events in %.1f s (%.0f events/s), %llu entities, %llu texts "
+           "classified; event-time clock %s\n",
+           (unsigned long long)es.events, secs, secs > 0 ? (double)es.events / secs : 0.0,
+           (unsigned long long)es.entities, (unsigned long long)es.texts, clock);
+    ty_store_opts so = {db, NULL, 0, 1};
+    ty_store *st;
+    if ((e = ty_store_open(&st, &so, err, sizeof err)) != TY_OK) {
+        fprintf(stderr, "tianyan demo: %s\n", err[0] ? err : ty_err_message(e));
+        return e;
+    }
+    ty_warning_query q;
+    memset(&q, 0, sizeof q);
+    q.limit = 10000;
+    warn_list l;
+    memset(&l, 0, sizeof l);
+    printf("Warnings standing now (most severe first):\n");
+    e = ty_warning_list(st, &q, count_warning, &l, NULL, NULL);
+    ty_store_close(&st);
+    if (l.n > l.shown)
+        printf("  … and %d more\n", l.n - l.shown);
+    printf("%d warnings: %d level I (red), %d II (orange), %d III (yellow), %d IV (blue)\n", l.n,
+           l.by_level[1], l.by_level[2], l.by_level[3], l.by_level[4]);
+    return e;
+}
+
 int cmd_demo(const cli_cmd *c, int argc, char **argv)
 {
     cli_args a;
@@ -126,6 +257,8 @@ int cmd_demo(const cli_cmd *c, int argc, char **argv)
     ty_sim_opts o;
     if ((rc = sim_options(c, &a, &o)) != CLI_OK)
         return rc;
+    if (!cli_get(c, &a, "days"))
+        o.days = 30;
     const char *db = cli_get(c, &a, "db");
     o.out_dir = cli_get(c, &a, "out");
     if (!db || !o.out_dir)
@@ -153,6 +286,11 @@ int cmd_demo(const cli_cmd *c, int argc, char **argv)
     ty_store *st;
     if ((e = ty_store_open(&st, &so, err, sizeof err)) != TY_OK) {
         fprintf(stderr, "tianyan demo: %s\n", err[0] ? err : ty_err_message(e));
+        return CLI_FAIL;
+    }
+    const char *ref = cli_get(c, &a, "reference");
+    if ((e = import_reference(st, ref ? ref : "../shared/data")) != TY_OK) {
+        ty_store_close(&st);
         return CLI_FAIL;
     }
     printf("Ingesting into %s (exactly once; counts are committed work):\n", db);
@@ -193,10 +331,16 @@ int cmd_demo(const cli_cmd *c, int argc, char **argv)
            secs > 0 ? (double)(acc + dup) / secs : 0.0);
     print_totals(st);
     print_incidents(s.truth_path);
-    printf("\nStore now holds %lld events. Next:\n", (long long)ty_store_event_count(st));
-    printf("  tianyan stats --db %s\n", db);
+    printf("\nStore now holds %lld events.\n", (long long)ty_store_event_count(st));
+    ty_store_close(&st);
+    if (e == TY_OK)
+        e = detect_and_list(db);
+    printf("\nNext:\n");
+    printf("  tianyan warnings --db %s [--json] [--min-level II]\n", db);
+    printf("  tianyan explain --db %s WARNING_ID      # why: statistics, thresholds, events\n", db);
+    printf("  tianyan replay --db %s --rules FILE     # what other rules would change\n", db);
+    printf("  tianyan eval --db %s --truth %s\n", db, s.truth_path);
     printf("  tianyan ingest --db %s --platform %s %s   # re-send: all duplicates\n", db,
            s.platform[0].code, s.platform[0].path);
-    ty_store_close(&st);
     return e == TY_OK ? CLI_OK : CLI_FAIL;
 }

@@ -13,6 +13,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "tianyan/dispro.h"
 
 const cli_opt stats_dispro_opts[] = {
@@ -135,37 +136,13 @@ static void print_text(const ty_dispro_result *r, const ty_mgps_prior *prior)
         }
 }
 
-static void gen_key(yajl_gen g, const char *k)
-{
-    yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-}
-
-/* A number, or null for an undefined one (JSON has no NaN). */
-static void gen_num(yajl_gen g, const char *k, double v)
-{
-    gen_key(g, k);
-    if (!isfinite(v)) {
-        yajl_gen_null(g);
-        return;
-    }
-    char buf[40];
-    int n = snprintf(buf, sizeof buf, "%.10g", v);
-    yajl_gen_number(g, buf, (size_t)n);
-}
-
-static void gen_int(yajl_gen g, const char *k, long long v)
-{
-    gen_key(g, k);
-    yajl_gen_integer(g, v);
-}
-
 static void gen_interval(yajl_gen g, const char *k, double v, double lo, double hi)
 {
-    gen_key(g, k);
+    cli_j_key(g, k);
     yajl_gen_map_open(g);
-    gen_num(g, "value", v);
-    gen_num(g, "lower", lo);
-    gen_num(g, "upper", hi);
+    cli_j_num(g, "value", v);
+    cli_j_num(g, "lower", lo);
+    cli_j_num(g, "upper", hi);
     yajl_gen_map_close(g);
 }
 
@@ -186,64 +163,64 @@ static int print_json(const ty_dispro_result *r, const ty_mgps_prior *prior)
         return CLI_FAIL;
     yajl_gen_map_open(g);
     /* counts are <= 2^53, so they fit a long long exactly */
-    gen_int(g, "a", (long long)r->t.a);
-    gen_int(g, "b", (long long)r->t.b);
-    gen_int(g, "c", (long long)r->t.c);
-    gen_int(g, "d", (long long)r->t.d);
-    gen_int(g, "n", (long long)(r->t.a + r->t.b + r->t.c + r->t.d));
-    gen_num(g, "expected", r->expected);
+    cli_j_int(g, "a", (long long)r->t.a);
+    cli_j_int(g, "b", (long long)r->t.b);
+    cli_j_int(g, "c", (long long)r->t.c);
+    cli_j_int(g, "d", (long long)r->t.d);
+    cli_j_int(g, "n", (long long)(r->t.a + r->t.b + r->t.c + r->t.d));
+    cli_j_num(g, "expected", r->expected);
     gen_interval(g, "prr", r->prr, r->prr_lo, r->prr_hi);
     gen_interval(g, "ror", r->ror, r->ror_lo, r->ror_hi);
-    gen_key(g, "chi2");
+    cli_j_key(g, "chi2");
     yajl_gen_map_open(g);
-    gen_num(g, "value", r->chi2);
-    gen_num(g, "p", r->chi2_p);
-    gen_num(g, "yates", r->chi2_yates);
-    gen_num(g, "yates_p", r->chi2_yates_p);
+    cli_j_num(g, "value", r->chi2);
+    cli_j_num(g, "p", r->chi2_p);
+    cli_j_num(g, "yates", r->chi2_yates);
+    cli_j_num(g, "yates_p", r->chi2_yates_p);
     yajl_gen_map_close(g);
-    gen_key(g, "evans");
+    cli_j_key(g, "evans");
     if (r->flags & TY_DISPRO_EVANS_UNDEF)
         yajl_gen_null(g);
     else
         yajl_gen_bool(g, r->evans);
-    gen_key(g, "ic");
+    cli_j_key(g, "ic");
     yajl_gen_map_open(g);
-    gen_num(g, "value", r->ic);
-    gen_num(g, "ic025", r->ic025);
-    gen_num(g, "ic975", r->ic975);
-    gen_num(g, "ic025_gamma", r->ic025_gamma);
-    gen_num(g, "ic975_gamma", r->ic975_gamma);
-    gen_key(g, "exact_limits");
+    cli_j_num(g, "value", r->ic);
+    cli_j_num(g, "ic025", r->ic025);
+    cli_j_num(g, "ic975", r->ic975);
+    cli_j_num(g, "ic025_gamma", r->ic025_gamma);
+    cli_j_num(g, "ic975_gamma", r->ic975_gamma);
+    cli_j_key(g, "exact_limits");
     yajl_gen_bool(g, !!(r->flags & TY_DISPRO_IC_CI_EXACT));
     yajl_gen_map_close(g);
-    gen_key(g, "bcpnn");
+    cli_j_key(g, "bcpnn");
     yajl_gen_map_open(g);
-    gen_num(g, "value", r->bcpnn_ic);
-    gen_num(g, "variance", r->bcpnn_var);
-    gen_num(g, "lower", r->bcpnn_lo);
-    gen_num(g, "upper", r->bcpnn_hi);
+    cli_j_num(g, "value", r->bcpnn_ic);
+    cli_j_num(g, "variance", r->bcpnn_var);
+    cli_j_num(g, "lower", r->bcpnn_lo);
+    cli_j_num(g, "upper", r->bcpnn_hi);
     yajl_gen_map_close(g);
-    gen_key(g, "mgps");
+    cli_j_key(g, "mgps");
     if (!prior) {
         yajl_gen_null(g);
     } else {
         yajl_gen_map_open(g);
-        gen_num(g, "alpha1", prior->alpha1);
-        gen_num(g, "beta1", prior->beta1);
-        gen_num(g, "alpha2", prior->alpha2);
-        gen_num(g, "beta2", prior->beta2);
-        gen_num(g, "p", prior->p);
-        gen_num(g, "qn", r->mgps.qn);
-        gen_num(g, "ebgm", r->mgps.ebgm);
-        gen_num(g, "eb05", r->mgps.eb05);
-        gen_num(g, "eb95", r->mgps.eb95);
+        cli_j_num(g, "alpha1", prior->alpha1);
+        cli_j_num(g, "beta1", prior->beta1);
+        cli_j_num(g, "alpha2", prior->alpha2);
+        cli_j_num(g, "beta2", prior->beta2);
+        cli_j_num(g, "p", prior->p);
+        cli_j_num(g, "qn", r->mgps.qn);
+        cli_j_num(g, "ebgm", r->mgps.ebgm);
+        cli_j_num(g, "eb05", r->mgps.eb05);
+        cli_j_num(g, "eb95", r->mgps.eb95);
         yajl_gen_map_close(g);
     }
-    gen_key(g, "undefined");
+    cli_j_key(g, "undefined");
     yajl_gen_array_open(g);
     for (size_t i = 0; i < sizeof flag_names / sizeof flag_names[0]; i++)
         if (r->flags & flag_names[i].flag)
-            gen_key(g, flag_names[i].name);
+            cli_j_key(g, flag_names[i].name);
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
     const unsigned char *buf;

@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "tianyan/engine.h"
 #include "tianyan/rules.h"
 #include "tianyan/store.h"
@@ -294,11 +296,35 @@ int cmd_eval(const cli_cmd *c, int argc, char **argv)
         nd ? (nd % 2 ? delays[nd / 2] : (delays[nd / 2 - 1] + delays[nd / 2]) / 2) : NAN;
     double p90 = nd ? delays[(int)ceil(0.9 * nd) - 1] : NAN;
     if (cli_get(c, &a, "json")) {
-        printf("{\"incidents\":%d,\"found\":%d,\"recall\":%.4f,\"false_warnings\":%zu,"
-               "\"entity_days\":%.0f,\"false_per_10k_entity_days\":%.4f,"
-               "\"delay_hours_median\":%.2f,\"delay_hours_p90\":%.2f,\"findings\":%zu}\n",
-               ec->ninc, found, (double)found / ec->ninc, false_findings, entity_days, per10k,
-               median, p90, ec->nf);
+        yajl_gen g = cli_json_new();
+        yajl_gen_map_open(g);
+        cli_j_num(g, "incidents", ec->ninc);
+        cli_j_num(g, "found", found);
+        cli_j_num(g, "recall", (double)found / ec->ninc);
+        cli_j_num(g, "false_warnings", (double)false_findings);
+        cli_j_num(g, "entity_days", entity_days);
+        cli_j_num(g, "false_per_10k", per10k);
+        cli_j_num(g, "delay_hours_median", median);
+        cli_j_num(g, "delay_hours_p90", p90);
+        cli_j_num(g, "findings", (double)ec->nf);
+        yajl_gen_string(g, (const unsigned char *)"per_incident", 12);
+        yajl_gen_array_open(g);
+        for (int k = 0; k < ec->ninc; k++) {
+            incident *x = &ec->inc[k];
+            yajl_gen_map_open(g);
+            cli_j_str(g, "platform", x->platform);
+            cli_j_str(g, "kind", x->kind);
+            cli_j_str(g, "entity_kind", x->ekind);
+            cli_j_str(g, "entity_id", x->eid);
+            cli_j_str(g, "class", x->cls);
+            cli_j_bool(g, "found", x->found);
+            cli_j_num(g, "delay_h", x->found ? (double)(x->first - x->onset) / 3600000.0 : NAN);
+            cli_j_num(g, "related_findings", x->related);
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+        cli_json_end(g);
     } else {
         for (int k = 0; k < ec->ninc; k++) {
             incident *x = &ec->inc[k];

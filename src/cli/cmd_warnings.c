@@ -25,6 +25,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "tianyan/risk.h"
 #include "tianyan/store.h"
 #include "tianyan/timeutil.h"
@@ -200,44 +201,11 @@ static int64_t parse_duration(const char *s)
 
 /* ---- JSON ---- */
 
-static void json_print(void *ctx, const char *s, size_t n)
-{
-    fwrite(s, 1, n, ctx);
-}
-
-static yajl_gen json_new(void)
-{
-    yajl_gen g = yajl_gen_alloc(NULL);
-    if (g)
-        yajl_gen_config(g, yajl_gen_print_callback, json_print, stdout);
-    return g;
-}
-
-static void j_key(yajl_gen g, const char *k)
-{
-    yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-}
-
-static void j_str(yajl_gen g, const char *k, const char *v)
-{
-    j_key(g, k);
-    if (v && *v)
-        yajl_gen_string(g, (const unsigned char *)v, strlen(v));
-    else
-        yajl_gen_null(g);
-}
-
-static void j_int(yajl_gen g, const char *k, long long v)
-{
-    j_key(g, k);
-    yajl_gen_integer(g, v);
-}
-
 /* A time, or null when zero (not set). */
 static void j_time(yajl_gen g, const char *k, int64_t ms, int off)
 {
     char t[TY_TIME_TEXT_MAX];
-    j_key(g, k);
+    cli_j_key(g, k);
     if (!ms) {
         yajl_gen_null(g);
         return;
@@ -251,46 +219,46 @@ static void j_warning(yajl_gen g, const ty_warning *w, int off, int full)
 {
     const ty_level_info *li = ty_level_get(w->level);
     yajl_gen_map_open(g);
-    j_int(g, "id", w->id);
-    j_str(g, "level", li->roman);
-    j_str(g, "level_zh", li->label_zh);
-    j_str(g, "colour", li->colour);
-    j_str(g, "risk", ty_risk_name(w->risk));
-    j_str(g, "state", ty_warning_state_name(w->state));
-    j_key(g, "silenced");
+    cli_j_int(g, "id", w->id);
+    cli_j_str(g, "level", li->roman);
+    cli_j_str(g, "level_zh", li->label_zh);
+    cli_j_str(g, "colour", li->colour);
+    cli_j_str(g, "risk", ty_risk_name(w->risk));
+    cli_j_str(g, "state", ty_warning_state_name(w->state));
+    cli_j_key(g, "silenced");
     yajl_gen_bool(g, w->silenced);
-    j_str(g, "detector", w->detector);
-    j_str(g, "entity_kind", w->entity_kind);
-    j_str(g, "entity_id", w->entity_key);
-    j_str(g, "platform", w->platform);
-    j_str(g, "display_name", w->display_name);
-    j_str(g, "group", w->group_key);
+    cli_j_str(g, "detector", w->detector);
+    cli_j_str(g, "entity_kind", w->entity_kind);
+    cli_j_str(g, "entity_id", w->entity_key);
+    cli_j_str(g, "platform", w->platform);
+    cli_j_str(g, "display_name", w->display_name);
+    cli_j_str(g, "group", w->group_key);
     j_time(g, "opened", w->opened, off);
     j_time(g, "updated", w->updated, off);
     j_time(g, "resolved", w->resolved, off);
     j_time(g, "first_event", w->first_event, off);
     j_time(g, "last_event", w->last_event, off);
     if (full) {
-        j_str(g, "rule_version", w->rule_version);
-        j_int(g, "severity", w->severity);
-        j_key(g, "probability");
+        cli_j_str(g, "rule_version", w->rule_version);
+        cli_j_int(g, "severity", w->severity);
+        cli_j_key(g, "probability");
         char p[40];
         int n = snprintf(p, sizeof p, "%.15g", w->probability);
         yajl_gen_number(g, p, (size_t)n);
-        j_str(g, "band", ty_band_label(w->band));
+        cli_j_str(g, "band", ty_band_label(w->band));
         j_time(g, "clear_since", w->clear_since, off);
-        j_int(g, "resolve_after_ms", w->resolve_after);
-        j_int(g, "raises", w->raises);
-        j_key(g, "previous");
+        cli_j_int(g, "resolve_after_ms", w->resolve_after);
+        cli_j_int(g, "raises", w->raises);
+        cli_j_key(g, "previous");
         if (w->previous)
             yajl_gen_integer(g, w->previous);
         else
             yajl_gen_null(g);
-        j_str(g, "acknowledged_by", w->acked_by);
+        cli_j_str(g, "acknowledged_by", w->acked_by);
         j_time(g, "acknowledged_at", w->acked_at, off);
         j_time(g, "silenced_until", w->silenced_until, off);
-        j_str(g, "silenced_by", w->silenced_by);
-        j_str(g, "silence_reason", w->silence_reason);
+        cli_j_str(g, "silenced_by", w->silenced_by);
+        cli_j_str(g, "silence_reason", w->silence_reason);
     }
     yajl_gen_map_close(g);
 }
@@ -490,13 +458,13 @@ static int cmd_list(const cli_cmd *c, int argc, char **argv)
     list_ctx lc = {NULL, off, use_colour(), 0};
     int json = cli_get(c, &a, "json") != NULL;
     if (json) {
-        lc.g = json_new();
+        lc.g = cli_json_new();
         if (!lc.g) {
             ty_store_close(&st);
             return CLI_FAIL;
         }
         yajl_gen_map_open(lc.g);
-        j_key(lc.g, "warnings");
+        cli_j_key(lc.g, "warnings");
         yajl_gen_array_open(lc.g);
     } else {
         printf("%-6s %-14s %-21s %-25s %-16s %s\n", "ID", "LEVEL", "STATE", "UPDATED (event)",
@@ -510,7 +478,7 @@ static int cmd_list(const cli_cmd *c, int argc, char **argv)
              (long long)next.id);
     if (json) {
         yajl_gen_array_close(lc.g);
-        j_str(lc.g, "next", more ? cursor : NULL);
+        cli_j_str(lc.g, "next", more ? cursor : NULL);
         yajl_gen_map_close(lc.g);
         yajl_gen_free(lc.g);
         putchar('\n');
@@ -692,9 +660,9 @@ static ty_err explain_warning(void *ctx, const ty_warning *w)
     explain_ctx *c = ctx;
     if (c->g) {
         yajl_gen_map_open(c->g); /* only now: a missing warning prints nothing */
-        j_key(c->g, "warning");
+        cli_j_key(c->g, "warning");
         j_warning(c->g, w, c->off, 1);
-        j_key(c->g, "explanation");
+        cli_j_key(c->g, "explanation");
         if (!j_embed(c->g, w->explanation))
             yajl_gen_null(c->g);
         return TY_OK;
@@ -787,14 +755,14 @@ static ty_err explain_event(void *ctx, const ty_warning_event *ev)
     if (c->g) {
         yajl_gen g = c->g;
         yajl_gen_map_open(g);
-        j_str(g, "change", ty_warning_change_name(ev->change));
+        cli_j_str(g, "change", ty_warning_change_name(ev->change));
         j_time(g, "at", ev->at, c->off);
         j_time(g, "event_time", ev->event_time, c->off);
-        j_str(g, "actor", ev->actor);
-        j_str(g, "reason", ev->reason);
+        cli_j_str(g, "actor", ev->actor);
+        cli_j_str(g, "reason", ev->reason);
         const ty_level_info *from = ty_level_get(ev->level_from), *to = ty_level_get(ev->level_to);
-        j_str(g, "level_from", from ? from->roman : NULL);
-        j_str(g, "level_to", to ? to->roman : NULL);
+        cli_j_str(g, "level_from", from ? from->roman : NULL);
+        cli_j_str(g, "level_to", to ? to->roman : NULL);
         j_time(g, "until", ev->until, c->off);
         yajl_gen_map_close(g);
         return TY_OK;
@@ -844,7 +812,7 @@ int cmd_explain(const cli_cmd *c, int argc, char **argv)
     explain_ctx ec = {NULL, off, use_colour(), NULL};
     int json = cli_get(c, &a, "json") != NULL;
     if (json) {
-        ec.g = json_new();
+        ec.g = cli_json_new();
         if (!ec.g) {
             ty_store_close(&st);
             return CLI_FAIL;
@@ -853,7 +821,7 @@ int cmd_explain(const cli_cmd *c, int argc, char **argv)
     ty_err e = ty_warning_get(st, id, 0, explain_warning, &ec);
     if (e == TY_OK) {
         if (json) {
-            j_key(ec.g, "history");
+            cli_j_key(ec.g, "history");
             yajl_gen_array_open(ec.g);
         } else {
             print_explanation_text(ec.explanation);

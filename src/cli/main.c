@@ -16,7 +16,7 @@ static const cli_cmd commands[] = {
      "Runs the main job end to end on the embedded store: the simulator writes feeds for K "
      "platforms, each is ingested exactly once, and a summary is printed as batches commit.",
      demo_opts, cmd_demo},
-    {"detect", "run the risk engine over the stored events", "--db PATH",
+    {"detect", "run the risk engine over the stored events", "--db PATH [--rules FILE]",
      "Reads the stored events in arrival order, counts them per product, batch, merchant, brand, "
      "category, origin, platform and route in event-time windows, and classifies their texts.",
      detect_opts, cmd_detect},
@@ -49,6 +49,14 @@ static const cli_cmd commands[] = {
      "--platform cannot file events again under a new name. Codes are 1-32 characters of a-z, "
      "0-9 and -.",
      platform_opts, cmd_platform},
+    {"replay", "recompute the warnings under a rules file and show what it would change",
+     "--db PATH [--rules FILE] [--json] [--limit N]",
+     "Runs the engine over every stored event in memory under the rules FILE (the store is not "
+     "changed) and compares the result with the warnings the store holds: per detector, the "
+     "warnings ever raised and those standing now; then each warning that would open, that "
+     "would no longer stand, and that would change level. Use it before putting new rules in "
+     "service.",
+     replay_opts, cmd_replay},
     {"simulate", "write realistic multi-platform demo feeds with injected incidents",
      "--out DIR [--seed N] [--days D] [--platforms K] [--start DATE] [--scale X]",
      "Deterministic: the same options always give the same files. Writes one JSON Lines feed per "

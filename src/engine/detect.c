@@ -278,6 +278,8 @@ ty_err sig_raise_args(ty_engine *e, const sig_args *a)
     snprintf(rule, sizeof rule, "%s/%s", a->detector, e->rules.version);
     key_detector(a->detector, a->label, keyname, sizeof keyname);
     group_key(e, x, group, sizeof group);
+    char gclip[TY_WARNING_KEY_MAX + 1], dclip[TY_WARNING_KEY_MAX + 1]; /* long titles are cut */
+    clip_text(group, gclip, sizeof gclip);
     ty_warning_signal w;
     memset(&w, 0, sizeof w);
     w.key.detector = keyname;
@@ -286,13 +288,13 @@ ty_err sig_raise_args(ty_engine *e, const sig_args *a)
     w.key.entity_key = warning_key(x, kbuf, sizeof kbuf);
     w.key.platform = platform_code(e, x->platform);
     w.rule_version = rule;
-    w.display_name = x->display;
-    w.group_key = group;
+    w.display_name = x->display ? clip_text(x->display, dclip, sizeof dclip) : NULL;
+    w.group_key = gclip;
     w.severity = a->severity;
     w.probability = s->probability;
     w.event_time = e->now_ms;
     w.first_event = a->first_ms < e->now_ms ? a->first_ms : e->now_ms;
-    w.last_event = e->now_ms;
+    w.last_event = a->last_ms && a->last_ms < e->now_ms ? a->last_ms : e->now_ms;
     w.window_from = a->window_from ? a->window_from
                                    : day_start_ms(e, e->now_day - e->rules.rate.window_days + 1);
     w.window_to = e->now_ms;
@@ -323,7 +325,7 @@ static ty_err sig_raise(ty_engine *e, const char *detector, uint32_t ent, int cl
                         const char *note)
 {
     sig_args a = {
-        detector, ent,   cls,    0,      classes[cls].name, severity, probability, first_ms,
+        detector, ent,   cls,    0,      classes[cls].name, severity, probability, first_ms, 0,
         0,        stats, nstats, inputs, ninputs,           NULL,     0,           note};
     return sig_raise_args(e, &a);
 }
@@ -746,13 +748,29 @@ ty_err detect_run(ty_engine *e)
 
 static ty_err detect_entities(ty_engine *e)
 {
+    /* entities with an open signal are looked at every day of their own
+     * platform's clock (platforms' feeds may arrive one after another) */
     int32_t global = (int32_t)ty_local_day(e->clock_ms, e->o.utc_offset_min);
     int new_day = global != e->detect_day;
     e->detect_day = global;
-    if (new_day) /* entities with an open signal are looked at every day */
-        for (size_t s = 0; s < e->nsigs; s++)
-            if (e->sigs[s].active)
-                e->ent[e->sigs[s].entity].touched = e->gen;
+    int8_t *moved = e->pmoved;
+    for (int p = 1; p < PLATFORM_CODES_MAX; p++) {
+        moved[p] = 0;
+        if (!e->pclock[p])
+            continue;
+        int32_t d = (int32_t)ty_local_day(e->pclock[p], e->o.utc_offset_min);
+        if (d != e->pdetect_day[p]) {
+            e->pdetect_day[p] = d;
+            moved[p] = 1;
+            new_day = 1;
+        }
+    }
+    for (size_t s = 0; s < e->nsigs; s++) {
+        entity *x = &e->ent[e->sigs[s].entity];
+        if (e->sigs[s].active &&
+            (x->platform > 0 && x->platform < PLATFORM_CODES_MAX ? moved[x->platform] : new_day))
+            x->touched = e->gen;
+    }
     for (uint32_t i = 0; i < e->nent; i++) {
         entity *x = &e->ent[i];
         if (x->touched != e->gen)

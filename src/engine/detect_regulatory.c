@@ -202,21 +202,10 @@ static ty_err annex_signal(ty_engine *e, uint32_t p, const reg_verdict *v, uint6
     const evidence *ev = e->ent[p].evid;
     for (size_t i = 0; ev && i < ev->n[CLASS_HARMFUL]; i++)
         seqs[ns++] = ev->seq[CLASS_HARMFUL][i];
-    sig_args a = {"annex",
-                  p,
-                  CLASS_HARMFUL,
-                  0,
-                  "harmful",
-                  sev,
-                  prob,
-                  v->ts,
-                  v->ts,
-                  stats,
-                  sizeof stats / sizeof stats[0],
-                  in,
-                  ni,
-                  seqs,
-                  ns,
+    sig_args a = {"annex",   p,     CLASS_HARMFUL, 0,
+                  "harmful", sev,   prob,          v->ts,
+                  0,         v->ts, stats,         sizeof stats / sizeof stats[0],
+                  in,        ni,    seqs,          ns,
                   cut};
     return sig_raise_args(e, &a);
 }
@@ -250,21 +239,10 @@ static ty_err alert_signal(ty_engine *e, uint32_t p, const reg_verdict *v, uint6
     char cut[TY_WARNING_TEXT_MAX];
     clip_text(v->alert[0].evidence, cut, sizeof cut);
     int64_t seq = v->seq;
-    sig_args a = {"alert",
-                  p,
-                  CLASS_HARMFUL,
-                  0,
-                  "harmful",
-                  sev,
-                  prob,
-                  v->ts,
-                  v->ts,
-                  stats,
-                  sizeof stats / sizeof stats[0],
-                  in,
-                  ni,
-                  &seq,
-                  1,
+    sig_args a = {"alert",   p,     CLASS_HARMFUL, 0,
+                  "harmful", sev,   prob,          v->ts,
+                  0,         v->ts, stats,         sizeof stats / sizeof stats[0],
+                  in,        ni,    &seq,          1,
                   cut};
     return sig_raise_args(e, &a);
 }

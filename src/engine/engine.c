@@ -81,16 +81,34 @@ static const char *text_of(const ty_record *r, const ty_value *v, size_t *n)
     return ty_value_str(r, v, n);
 }
 
-/* Brand keys are case-folded (ASCII) and trimmed: "SAKURA" and "Sakura " are one brand. */
+/* Brand keys and reporters' product names are case-folded (ASCII) with every
+ * run of ASCII spaces and punctuation made one space, and trimmed: "SAKURA",
+ * "Sakura " and "sakura." are one brand, "WEN - Cleansing Conditioner" and
+ * "WEN CLEANSING CONDITIONER" one product. Other characters are kept as they
+ * are, never split. */
 static size_t fold(const char *s, size_t n, char *out, size_t outn)
 {
-    while (n && (*s == ' ' || *s == '\t'))
-        s++, n--;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    size_t k = n < outn - 1 ? n : outn - 1;
-    for (size_t i = 0; i < k; i++)
-        out[i] = (char)tolower((unsigned char)s[i]);
+    size_t k = 0;
+    int gap = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80 && !isalnum(c)) {
+            gap = k > 0;
+            i++;
+            continue;
+        }
+        size_t len = 1; /* the whole UTF-8 character */
+        while (c >= 0x80 && i + len < n && ((unsigned char)s[i + len] & 0xC0) == 0x80)
+            len++;
+        if (k + gap + len > outn - 1)
+            break;
+        if (gap)
+            out[k++] = ' ';
+        gap = 0;
+        for (size_t j = 0; j < len; j++)
+            out[k++] = (char)tolower((unsigned char)s[i + j]);
+        i += len;
+    }
     out[k] = '\0';
     return k;
 }
@@ -431,7 +449,7 @@ static ty_err on_adverse_event(ty_engine *e, const ty_record *r)
                 target(&t, b);
             }
         } else if (!brand->present) {
-            char key[300];
+            char key[TY_WARNING_KEY_MAX + 1]; /* a warning's entity key at most */
             size_t n;
             const char *s = text_of(r, name, &n);
             memcpy(key, "name:", 5);

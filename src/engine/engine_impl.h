@@ -120,7 +120,8 @@ typedef struct engine_signal {
 typedef struct dp_pair {
     uint32_t ent, rx, n;
     uint32_t touched; /* batch generation of its last report */
-    int64_t first_ms; /* first report of the pair */
+    int64_t first_ms; /* first report of the pair (event time) */
+    int64_t last_ms;  /* latest report of the pair */
     int64_t seq[PAIR_SEQS];
     uint8_t nseq;
 } dp_pair;
@@ -139,7 +140,8 @@ typedef struct dp_state {
     uint64_t n_at_fit; /* reports when the MGPS prior was fitted */
     ty_mgps_prior prior;
     int have_prior;
-    unsigned fits; /* times the prior was fitted */
+    unsigned fits;  /* times the prior was fitted */
+    int degenerate; /* the last fit ran to a point mass: no prior */
     ty_dispro_work *work;
 } dp_state;
 
@@ -187,10 +189,12 @@ struct ty_engine {
     size_t nsigs, capsigs;
     ty_hashidx sig_index;
     int32_t detect_day;
-    int64_t prior_stamp;                /* the platform days the priors were fitted for */
-    int64_t pclock[PLATFORM_CODES_MAX]; /* latest event time per platform id */
-    int64_t pfirst[PLATFORM_CODES_MAX]; /* earliest event time per platform id */
-    int64_t now_ms;                     /* the clock of the entity being judged (detect.c) */
+    int64_t prior_stamp;                     /* the platform days the priors were fitted for */
+    int64_t pclock[PLATFORM_CODES_MAX];      /* latest event time per platform id */
+    int64_t pfirst[PLATFORM_CODES_MAX];      /* earliest event time per platform id */
+    int32_t pdetect_day[PLATFORM_CODES_MAX]; /* local day of the last detector run, per platform */
+    int8_t pmoved[PLATFORM_CODES_MAX];       /* the platform's day moved in this run */
+    int64_t now_ms;                          /* the clock of the entity being judged (detect.c) */
     int32_t now_day;
     ty_betabin prior[TY_ENT__MAX + 1][8];
     double cusum_k[CUSUM_CACHE], cusum_h[CUSUM_CACHE];
@@ -261,6 +265,7 @@ typedef struct sig_args {
     int severity;
     double probability;
     int64_t first_ms;
+    int64_t last_ms; /* last event that drove it; 0: the entity's clock */
     int64_t window_from;
     const ty_warning_stat *stats;
     size_t nstats;

@@ -13,6 +13,7 @@
 #include <gsl/gsl_sf_psi.h>
 
 #include "changestat_impl.h"
+#include "lnpoch.h"
 #include "tianyan/ebrate.h"
 
 void ty_betabin_fit_defaults(ty_betabin_opts *o)
@@ -49,12 +50,11 @@ static ty_err check_entities(const double *x, const double *n, size_t m)
 }
 
 /* ln B(x + a, n - x + b) - ln B(a, b) as rising factorials (Pochhammer
- * symbols): ln (a)_x + ln (b)_(n-x) - ln (a+b)_n. GSL's lnpoch keeps full
- * precision when a + b is large, where a difference of two lnbeta values
- * would cancel. */
+ * symbols): ln (a)_x + ln (b)_(n-x) - ln (a+b)_n, where a difference of two
+ * lnbeta values would cancel when a + b is large (ty_lnpoch: lnpoch.h). */
 static double ln_ratio(double x, double n, double a, double b)
 {
-    return gsl_sf_lnpoch(a, x) + gsl_sf_lnpoch(b, n - x) - gsl_sf_lnpoch(a + b, n);
+    return ty_lnpoch(a, x) + ty_lnpoch(b, n - x) - ty_lnpoch(a + b, n);
 }
 
 /* -log likelihood without the binomial coefficients (they do not depend on

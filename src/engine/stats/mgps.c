@@ -23,6 +23,7 @@
 #include <gsl/gsl_sf_psi.h>
 
 #include "dispro_impl.h"
+#include "lnpoch.h"
 
 static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
 
@@ -80,7 +81,7 @@ ty_err ty_mgps_prior_check(const ty_mgps_prior *p)
  * lnfact is ln n!, passed in because the fit reuses it for every evaluation. */
 static double ln_nb(double n, double lnfact, double alpha, double beta, double e)
 {
-    double v = gsl_sf_lnpoch(alpha, n) - lnfact - alpha * log1p(e / beta);
+    double v = ty_lnpoch(alpha, n) - lnfact - alpha * log1p(e / beta);
     if (n > 0)
         v += n * (log(e) - log(beta + e)); /* e > 0 whenever n > 0 (checked by callers) */
     return v;
