@@ -455,6 +455,8 @@ void set_now(ty_engine *e, const entity *x)
     e->now_day = (int32_t)ty_local_day(t, e->o.utc_offset_min);
 }
 
+static int watched(int kind);
+
 /* Beta-binomial prior per (entity kind, class), refitted whenever a platform's
  * day has moved, each entity's rate taken over its own last 7 days. */
 static ty_err fit_priors(ty_engine *e)
@@ -474,7 +476,7 @@ static ty_err fit_priors(ty_engine *e)
         return TY_ENOMEM;
     }
     for (int kind = 1; kind <= TY_ENT__MAX; kind++)
-        for (size_t c = 0; c < NCLASSES; c++) {
+        for (size_t c = 0; c < NCLASSES && watched(kind); c++) {
             size_t m = 0;
             for (uint32_t i = 0; i < e->nent; i++) {
                 if (e->ent[i].kind != kind)
@@ -490,9 +492,12 @@ static ty_err fit_priors(ty_engine *e)
                 n[m] = (double)orders;
                 m++;
             }
-            ty_betabin *p = &e->prior[kind][c];
+            ty_betabin *p = &e->prior[kind][c], last = *p;
+            ty_betabin_opts fo; /* from the last fit: the rates moved by a day at most */
+            ty_betabin_fit_defaults(&fo);
+            fo.start = &last;
             p->alpha = p->beta = 0;
-            if (m >= 3 && ty_betabin_fit(x, n, m, p) != TY_OK)
+            if (m >= 3 && ty_betabin_fit_ex(x, n, m, &fo, p, NULL) != TY_OK)
                 p->alpha = p->beta = 0;
         }
     free(x);
@@ -544,7 +549,9 @@ static ty_err rate_detect(ty_engine *e, uint32_t i, int32_t today)
         double typical = p->alpha / (p->alpha + p->beta);
         double p0 = e->rules.rate.factor * typical;
         ty_betabin_post post;
-        if (p0 >= 1 || ty_betabin_posterior(p, xn, (double)orders, p0, 0.95, &post) != TY_OK ||
+        /* the tail alone first: most entities stop here, without the interval */
+        if (p0 >= 1 || ty_betabin_tail(p, xn, (double)orders, p0) < e->rules.rate.confidence ||
+            ty_betabin_posterior(p, xn, (double)orders, p0, 0.95, &post) != TY_OK ||
             post.tail < e->rules.rate.confidence) {
             sig_clear(e, "rate", i, (int)c);
             continue;
