@@ -50,6 +50,7 @@
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,6 +274,40 @@ static ty_err ingest_slice(const bench *b, ty_writer *w, int fd, int i, int k, i
     return e;
 }
 
+/* The engine following the store on its own thread (mode follow): it runs over
+ * whatever is new until ingest has finished and it has read everything; its
+ * warning writes go through the writer (ty_engine_opts.writer). */
+typedef struct follower {
+    ty_engine *eng;
+    _Atomic int ingest_done;
+    ty_err err;
+    ty_engine_stats st;
+    double cpu; /* CPU seconds of this thread */
+} follower;
+
+static void *follow_main(void *arg)
+{
+    follower *f = arg;
+    for (;;) {
+        int finished = f->ingest_done; /* read before the run: it then sees every event */
+        uint64_t before = f->st.events;
+        ty_err e = ty_engine_run(f->eng, 0, &f->st);
+        if (e != TY_OK) {
+            f->err = e;
+            break;
+        }
+        if (f->st.events == before) {
+            if (finished)
+                break;
+            usleep(2000);
+        }
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    f->cpu = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return NULL;
+}
+
 static void run_ingest(const bench *b, int with_engine, result *r)
 {
     remove_db(b->db);
@@ -304,6 +339,8 @@ static void run_ingest(const bench *b, int with_engine, result *r)
     if (e == TY_OK && with_engine) {
         ty_engine_opts eo = {0};
         eo.db_path = b->db;
+        if (with_engine == 2)
+            eo.writer = w;
         double t0 = now_s();
         e = ty_engine_open(&eng, &eo, err, sizeof err);
         r->open_s = now_s() - t0;
@@ -315,6 +352,17 @@ static void run_ingest(const bench *b, int with_engine, result *r)
     ty_engine_stats est;
     memset(&est, 0, sizeof est);
     uint64_t total = 0;
+    follower fw;
+    memset(&fw, 0, sizeof fw);
+    pthread_t ft;
+    int following = 0;
+    if (e == TY_OK && eng && with_engine == 2) {
+        fw.eng = eng;
+        following = pthread_create(&ft, NULL, follow_main, &fw) == 0;
+        if (!following)
+            e = TY_ENOMEM;
+        eng = NULL; /* the follower drives it */
+    }
     double t0 = now_s(), in_engine = 0, engine_cpu = 0;
     for (int k = 0; k < b->nslices && e == TY_OK; k++)
         for (int i = 0; i < b->sum.nplatforms && e == TY_OK; i++) {
@@ -335,11 +383,28 @@ static void run_ingest(const bench *b, int with_engine, result *r)
     r->engine_s = in_engine;
     r->engine_cpu = engine_cpu;
     r->ingest_s = r->secs - in_engine;
+    if (following) { /* ingest is done: the follower catches up, then stops */
+        fw.ingest_done = 1;
+        pthread_join(ft, NULL);
+        r->engine_s = now_s() - t0 - r->secs; /* its lag behind the last submission */
+        r->engine_cpu = fw.cpu;
+        r->ingest_s = r->secs;
+        est = fw.st;
+        eng = fw.eng;
+        if (e == TY_OK && fw.err != TY_OK) {
+            e = fw.err;
+            snprintf(err, sizeof err, "engine following: %s", ty_err_message(e));
+        }
+    }
     r->events = total;
     r->judged = est.events;
     r->ok = e == TY_OK;
     if (!r->ok)
-        fail(r, with_engine ? "ingest with detection" : "ingest", err);
+        fail(r,
+             with_engine == 2 ? "ingest with the engine following"
+             : with_engine    ? "ingest with detection"
+                              : "ingest",
+             err);
     else if (eng && est.events != total) {
         snprintf(err, sizeof err, "engine read %llu of %llu events", (unsigned long long)est.events,
                  (unsigned long long)total);
@@ -552,7 +617,7 @@ static void run_floor(const bench *b, result *r)
 
 /* ---------------------------------------------------------------- children */
 
-enum { MODE_SIM, MODE_OFF, MODE_ALONE, MODE_ON, MODE_FLOOR };
+enum { MODE_SIM, MODE_OFF, MODE_ALONE, MODE_ON, MODE_FOLLOW, MODE_FLOOR };
 
 typedef struct child_out {
     result r;
@@ -575,6 +640,9 @@ static void child_main(bench *b, int mode, child_out *o)
         break;
     case MODE_ON:
         run_ingest(b, 1, &o->r);
+        break;
+    case MODE_FOLLOW:
+        run_ingest(b, 2, &o->r);
         break;
     case MODE_ALONE:
         run_engine_alone(b, &o->r);
@@ -678,6 +746,11 @@ typedef struct round_figs {
     double warn_on, warn_alone, active_on, active_alone;
     double rss_off, rss_on, rss_alone, rss_floor;
     double r_on_off, r_on_floor, r_off_floor;
+    double follow;       /* follow: events/s until the last submission was durable */
+    double follow_total; /* follow: events/s until the engine had judged them all */
+    double follow_lag;   /* follow: seconds the engine finished after ingest */
+    double follow_cpu;   /* follow: engine events per CPU second of its thread */
+    double warn_follow, rss_follow, r_follow_off, r_follow_floor;
 } round_figs;
 
 /* One figure of every round, by its offset in round_figs. */
@@ -707,22 +780,31 @@ static void summary(const round_figs *rf, int n)
     ROW("  the same per CPU second", alone_cpu, "%9.0f");
     ROW("  engine open: lexicons, model, references (s)", open_s, "%9.2f");
     ROW("floor: raw SQLite inserts (rows/s)", floor, "%9.0f");
+    ROW("ingest, engine following on its own thread (events/s)", follow, "%9.0f");
+    ROW("  until the engine had judged every event (events/s)", follow_total, "%9.0f");
+    ROW("  the engine finished after the last submission (s)", follow_lag, "%9.2f");
+    ROW("  engine thread, events per CPU second", follow_cpu, "%9.0f");
     ROW("ratio on/off", r_on_off, "%9.2f");
     ROW("ratio on/floor (foundation goal >= 0.7)", r_on_floor, "%9.2f");
     ROW("ratio off/floor", r_off_floor, "%9.2f");
+    ROW("ratio following/off", r_follow_off, "%9.2f");
+    ROW("ratio following/floor (foundation goal >= 0.7)", r_follow_floor, "%9.2f");
     ROW("warnings, detection on", warn_on, "%9.0f");
     ROW("warnings, engine alone", warn_alone, "%9.0f");
+    ROW("warnings, engine following", warn_follow, "%9.0f");
     ROW("  still open, detection on", active_on, "%9.0f");
     ROW("  still open, engine alone", active_alone, "%9.0f");
     ROW("peak RSS, detection off (MiB)", rss_off, "%9.0f");
     ROW("peak RSS, detection on (MiB)", rss_on, "%9.0f");
+    ROW("peak RSS, engine following (MiB)", rss_follow, "%9.0f");
     ROW("peak RSS, engine alone (MiB)", rss_alone, "%9.0f");
     ROW("peak RSS, floor (MiB)", rss_floor, "%9.0f");
 #undef ROW
     double on = median(column(rf, n, offsetof(round_figs, r_on_floor), c), n);
-    printf("\nthe foundation's ingest goal (>= 0.7 of the floor) with detection on: %s (median "
-           "%.2f)\n",
-           on >= 0.7 ? "kept" : "not kept", on);
+    double fo = median(column(rf, n, offsetof(round_figs, r_follow_floor), c), n);
+    printf("\nthe foundation's ingest goal (>= 0.7 of the floor) with detection on: engine after "
+           "every chunk %s (median %.2f); engine following on its own thread %s (median %.2f)\n",
+           on >= 0.7 ? "kept" : "not kept", on, fo >= 0.7 ? "kept" : "not kept", fo);
 }
 
 static void cleanup(bench *b)
@@ -847,11 +929,11 @@ int main(int argc, char **argv)
     int rc = 0;
     for (int k = 0; k < b.rounds && rc == 0; k++) {
         /* rotate the order: off (then the engine alone on its store), on, floor */
-        static const int order[3] = {MODE_OFF, MODE_ON, MODE_FLOOR};
+        static const int order[4] = {MODE_OFF, MODE_ON, MODE_FOLLOW, MODE_FLOOR};
         round_figs *x = &rf[k];
-        result on = {0}, off = {0}, alone = {0}, fl = {0};
-        for (int j = 0; j < 3 && rc == 0; j++) {
-            int mode = order[(j + k) % 3];
+        result on = {0}, off = {0}, alone = {0}, fl = {0}, fol = {0};
+        for (int j = 0; j < 4 && rc == 0; j++) {
+            int mode = order[(j + k) % 4];
             if (run_child(&b, mode, &o, &rss) != 0) {
                 rc = 1;
                 break;
@@ -866,6 +948,9 @@ int main(int argc, char **argv)
             } else if (mode == MODE_ON) {
                 on = o.r;
                 x->rss_on = rss;
+            } else if (mode == MODE_FOLLOW) {
+                fol = o.r;
+                x->rss_follow = rss;
             } else {
                 fl = o.r;
                 x->rss_floor = rss;
@@ -890,6 +975,16 @@ int main(int argc, char **argv)
         x->r_on_off = x->on / x->off;
         x->r_on_floor = x->on / x->floor;
         x->r_off_floor = x->off / x->floor;
+        x->follow = (double)fol.events / fol.secs;
+        x->follow_total = (double)fol.events / (fol.secs + fol.engine_s);
+        x->follow_lag = fol.engine_s;
+        x->follow_cpu = (double)fol.judged / fol.engine_cpu;
+        x->warn_follow = (double)fol.warnings;
+        x->r_follow_off = x->follow / x->off;
+        x->r_follow_floor = x->follow / x->floor;
+        printf("round %d: following %.0f/s (engine done %.1f s after ingest, %lld warnings, "
+               "%lld open); ",
+               k + 1, x->follow, fol.engine_s, (long long)fol.warnings, (long long)fol.active);
         printf("round %d: off %.0f/s (%.0f MiB) | on %.0f/s (%.0f MiB; ingest %.1f s, engine "
                "%.1f s = %.0f/s, %llu signals, %lld warnings, %lld open) | engine alone %.0f/s "
                "(%.0f MiB, open %.2f s; %llu signals, %lld warnings, %lld open) | floor %.0f/s | "
