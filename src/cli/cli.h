@@ -55,6 +55,9 @@ void cli_help(const cli_cmd *c, FILE *f);
 
 #include <stddef.h>
 
+/* s cut to fit out (n bytes with its NUL) between UTF-8 characters; returns out. */
+const char *cli_clip(const char *s, char *out, size_t n);
+
 struct ty_store;
 struct ty_audit_field;
 /* Appends an audit entry for a change the command made, by "cli:<local user>".
