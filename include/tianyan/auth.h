@@ -47,20 +47,20 @@ ty_err ty_role_parse(const char *s, ty_role *out);
 /* Who is acting. */
 typedef struct ty_principal {
     ty_role role;
-    int64_t user;        /* users.id; 0 for an API key or the public */
-    int64_t key;         /* api_keys.id; 0 otherwise */
-    int64_t platform;    /* platform id for role platform (its only data); 0 otherwise */
-    char name[72];       /* "alice", or "key:tyk_ab12cd34" */
-    char actor[80];      /* for the audit trail: "analyst:alice", "platform:haitun" */
+    int64_t user;     /* users.id; 0 for an API key or the public */
+    int64_t key;      /* api_keys.id; 0 otherwise */
+    int64_t platform; /* platform id for role platform (its only data); 0 otherwise */
+    char name[72];    /* "alice", or "key:tyk_ab12cd34" */
+    char actor[80];   /* for the audit trail: "analyst:alice", "platform:haitun" */
     char platform_code[40];
 } ty_principal;
 
-#define TY_USER_NAME_MAX    64
-#define TY_PASSWORD_MIN     12 /* NIST SP 800-63B §5.1.1.2 asks at least 8; we ask 12 */
-#define TY_PASSWORD_MAX     1024
-#define TY_API_KEY_LEN      (4 + 8 + 1 + 52) /* "tyk_" prefix "_" base32 of 32 bytes */
-#define TY_TOKEN_LEN        43                /* base64url of 32 bytes, no padding */
-#define TY_SESSION_TTL_MAX  ((int64_t)30 * 24 * 3600 * 1000)
+#define TY_USER_NAME_MAX   64
+#define TY_PASSWORD_MIN    12 /* NIST SP 800-63B §5.1.1.2 asks at least 8; we ask 12 */
+#define TY_PASSWORD_MAX    1024
+#define TY_API_KEY_LEN     (4 + 8 + 1 + 52) /* "tyk_" prefix "_" base32 of 32 bytes */
+#define TY_TOKEN_LEN       43               /* base64url of 32 bytes, no padding */
+#define TY_SESSION_TTL_MAX ((int64_t)30 * 24 * 3600 * 1000)
 
 /* ---- users ---- */
 
@@ -74,8 +74,7 @@ ty_err ty_user_add(ty_store *st, const char *name, ty_role role, const char *pla
                    const char *password, const char *actor, int64_t *id, char *err, size_t errn);
 
 /* Disables a user (it can no longer log in; its sessions end). */
-ty_err ty_user_disable(ty_store *st, const char *name, const char *actor, char *err,
-                       size_t errn);
+ty_err ty_user_disable(ty_store *st, const char *name, const char *actor, char *err, size_t errn);
 
 /* Number of enabled admins (to bootstrap the first one). */
 ty_err ty_user_admins(ty_store *st, int64_t *n);
@@ -115,8 +114,7 @@ ty_err ty_key_issue(ty_store *st, const char *platform, const char *label, const
                     char *key, int64_t *id, char *err, size_t errn);
 
 /* Revokes key id (by number or prefix "tyk_ab12cd34"); audited as "key.revoke". */
-ty_err ty_key_revoke(ty_store *st, const char *which, const char *actor, char *err,
-                     size_t errn);
+ty_err ty_key_revoke(ty_store *st, const char *which, const char *actor, char *err, size_t errn);
 
 /* The platform principal of a key; TY_EINVAL when unknown, malformed or revoked. */
 ty_err ty_key_check(ty_store *st, const char *key, ty_principal *p);

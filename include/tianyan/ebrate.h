@@ -35,9 +35,12 @@ typedef struct ty_betabin {
 
 /* Options of ty_betabin_fit_ex; ty_betabin_fit_defaults() fills them. */
 typedef struct ty_betabin_opts {
-    double s_min, s_max; /* bounds on alpha + beta (TY_BETABIN_S_MIN, _S_MAX);
-                            0 < s_min <= s_max */
-    unsigned max_iter;   /* minimiser iterations per stage (default 1000) */
+    double s_min, s_max;            /* bounds on alpha + beta (TY_BETABIN_S_MIN, _S_MAX);
+                                       0 < s_min <= s_max */
+    unsigned max_iter;              /* minimiser iterations per stage (default 1000) */
+    const struct ty_betabin *start; /* start here instead of the method-of-moments
+                                       estimate (a refit on data that changed a
+                                       little); NULL or invalid: not used */
 } ty_betabin_opts;
 
 /* Where the fitted alpha + beta ended up. */
@@ -105,6 +108,11 @@ static inline double ty_betabin_mean(const ty_betabin *p, double x, double n)
 {
     return (x + p->alpha) / (n + p->alpha + p->beta);
 }
+
+/* P(rate > p0 | x of n) under prior p: the tail of ty_betabin_posterior alone,
+ * without its interval (two quantile inversions), for screening many
+ * entities. No checks, as ty_betabin_mean. */
+double ty_betabin_tail(const ty_betabin *p, double x, double n, double p0);
 
 /*
  * The posterior Beta(alpha + x, beta + n - x) of one entity: mean, tail

@@ -80,13 +80,17 @@ typedef struct ty_engine ty_engine;
 
 typedef struct ty_engine_opts {
     const char *db_path;
-    const ty_rules *rules; /* NULL: the built-in defaults (= data/rules/default.json) */
-    int dry_run;           /* 1: judge in memory only, write no warning (replay) */
-    const char *key_path;  /* NULL: "<db>.key" */
-    const char *data_dir;  /* lexicons and model; NULL: the build's data folder */
-    int utc_offset_min;    /* day boundaries; default +480 (China Standard Time) */
-    int window_days;       /* days of history per metric; default 35 (4 weeks + the current) */
-    int64_t lateness_ms;   /* events this much older than the clock still count; default 48 h */
+    const ty_rules *rules;    /* NULL: the built-in defaults (= data/rules/default.json) */
+    int dry_run;              /* 1: judge in memory only, write no warning (replay) */
+    struct ty_writer *writer; /* not NULL: the store is being filled by this ingest writer
+                                 in the same process; the engine reads on its own
+                                 connection and its warning writes go through
+                                 ty_writer_call(), so neither waits for the other */
+    const char *key_path;     /* NULL: "<db>.key" */
+    const char *data_dir;     /* lexicons and model; NULL: the build's data folder */
+    int utc_offset_min;       /* day boundaries; default +480 (China Standard Time) */
+    int window_days;          /* days of history per metric; default 35 (4 weeks + the current) */
+    int64_t lateness_ms;      /* events this much older than the clock still count; default 48 h */
 } ty_engine_opts;
 
 typedef struct ty_engine_stats {

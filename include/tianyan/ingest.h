@@ -60,6 +60,17 @@ typedef struct ty_writer_opts {
  * anyone else in this process (reads through other connections are fine). */
 ty_err ty_writer_start(ty_writer **w, ty_store *st, const ty_writer_opts *o);
 
+/*
+ * Runs fn(st, ctx) on the writer thread, inside a savepoint of its open
+ * transaction (or a transaction of its own), between two groups of events, then
+ * commits, and returns fn's result once that is durable. This is how another
+ * thread of the process writes to the store (the risk engine's warnings): it
+ * never waits for SQLite's write lock, and ingest keeps going around it. When
+ * fn fails its writes are rolled back and the events around it are not
+ * affected. TY_EBUSY when the writer is stopping.
+ */
+ty_err ty_writer_call(ty_writer *w, ty_err (*fn)(ty_store *st, void *ctx), void *ctx);
+
 /* Commits what is queued, stops the thread and frees the writer. All
  * submissions must be closed first. Returns the last store error, if any. */
 ty_err ty_writer_stop(ty_writer **w);

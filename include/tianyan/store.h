@@ -148,6 +148,12 @@ ty_err ty_store_batch_count(ty_store *st, int64_t batch, uint64_t accepted, uint
 /* Makes the transaction durable. On failure the transaction is rolled back. */
 ty_err ty_store_commit(ty_store *st);
 
+/* A savepoint in the open transaction: what is written after ty_store_savepoint()
+ * is kept (keep = 1) or undone (keep = 0) by ty_store_savepoint_end(). For
+ * writes that must not disturb the events of the same transaction. */
+ty_err ty_store_savepoint(ty_store *st);
+ty_err ty_store_savepoint_end(ty_store *st, int keep);
+
 /* Abandons the transaction. */
 void ty_store_rollback(ty_store *st);
 

@@ -55,6 +55,9 @@ void cli_help(const cli_cmd *c, FILE *f);
 
 #include <stddef.h>
 
+/* s cut to fit out (n bytes with its NUL) between UTF-8 characters; returns out. */
+const char *cli_clip(const char *s, char *out, size_t n);
+
 struct ty_store;
 struct ty_audit_field;
 /* Appends an audit entry for a change the command made, by "cli:<local user>".
@@ -84,6 +87,8 @@ int cmd_warnings(const cli_cmd *c, int argc, char **argv);
 int cmd_explain(const cli_cmd *c, int argc, char **argv);
 int cmd_replay(const cli_cmd *c, int argc, char **argv);
 int cmd_audit(const cli_cmd *c, int argc, char **argv);
+int cmd_user(const cli_cmd *c, int argc, char **argv);
+int cmd_key(const cli_cmd *c, int argc, char **argv);
 
 /* `tianyan stats dispro`: a subcommand with its own option table, reached from
  * cmd_stats when the first argument is "dispro" (cmd_dispro.c). */
@@ -92,6 +97,6 @@ extern const cli_cmd stats_dispro_cmd;
 
 extern const cli_opt ingest_opts[], stats_opts[], simulate_opts[], spec_opts[], demo_opts[],
     platform_opts[], stats_dispro_opts[], text_opts[], detect_opts[], eval_opts[], warnings_opts[],
-    explain_opts[], replay_opts[], audit_opts[];
+    explain_opts[], replay_opts[], audit_opts[], user_opts[], key_opts[];
 
 #endif

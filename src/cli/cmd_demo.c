@@ -182,16 +182,8 @@ static ty_err count_warning(void *ctx, const ty_warning *w)
         char entity[200];
         snprintf(entity, sizeof entity, "%s:%s%s%s", w->entity_kind, w->entity_key,
                  w->platform[0] ? "@" : "", w->platform);
-        const char *dn = w->display_name ? w->display_name : "";
         char name[48];
-        size_t k = strlen(dn);
-        if (k >= sizeof name) { /* cut between UTF-8 characters */
-            k = sizeof name - 1;
-            while (k > 0 && ((unsigned char)dn[k] & 0xC0) == 0x80)
-                k--;
-        }
-        memcpy(name, dn, k);
-        name[k] = '\0';
+        cli_clip(w->display_name ? w->display_name : "", name, sizeof name);
         printf("  %-4lld %-4s %-18s %-44s %s\n", (long long)w->id, li ? li->roman : "?",
                w->detector, entity, name);
     }

@@ -24,12 +24,14 @@ static ty_err print_signal(void *ctx, const ty_engine_signal *s)
     char first[TY_TIME_TEXT_MAX], opened[TY_TIME_TEXT_MAX];
     ty_time_format(s->first_ms, 480, 1, first);
     ty_time_format(s->opened_ms, 480, 1, opened);
-    printf("%-7s %-12s %-8s %-9s %-28.28s sev %d p %.4f from %s raised %s\n",
+    char name[40];
+    cli_clip(s->display ? s->display : s->entity_key, name, sizeof name);
+    printf("%-7s %-12s %-8s %-9s %-28s sev %d p %.4f from %s raised %s\n",
            s->active ? "ACTIVE"
            : s->open ? "clear"
                      : "resolved",
-           s->cls, s->detector, ty_entity_kind_name(s->entity_kind),
-           s->display ? s->display : s->entity_key, s->severity, s->probability, first, opened);
+           s->cls, s->detector, ty_entity_kind_name(s->entity_kind), name, s->severity,
+           s->probability, first, opened);
     return TY_OK;
 }
 

@@ -51,6 +51,13 @@ static const cli_cmd commands[] = {
      "status: 0 all accepted or duplicate, 3 some lines rejected or re-sent with different "
      "content, 1 failure, 2 usage error.",
      ingest_opts, cmd_ingest},
+    {"key", "issue, revoke and list platform API keys",
+     "--db PATH issue --platform CODE [--label TEXT] | --db PATH revoke ID|PREFIX | --db PATH "
+     "list",
+     "A key lets a platform's feed push events and read what concerns that platform only. It is "
+     "printed once, on standard output, when issued; the store keeps only its keyed hash. "
+     "Issuing and revoking are audited.",
+     key_opts, cmd_key},
     {"platform", "register and list the platforms that send feeds",
      "--db PATH add CODE [--name TEXT] | --db PATH list",
      "A platform must be registered before its feeds are ingested, so that a misspelt "
@@ -88,6 +95,13 @@ static const cli_cmd commands[] = {
      "positive, with the probability that the text is negative. Exit status: 0 every line "
      "classified, 3 some lines rejected (too long or not UTF-8), 1 failure, 2 usage error.",
      text_opts, cmd_text},
+    {"user", "add or disable the accounts of people who use the server",
+     "--db PATH add NAME --role ROLE [--platform CODE] < password | --db PATH disable NAME",
+     "Roles: admin, analyst, expert, inspector, platform (a platform's engineers, who see only "
+     "their platform's data). The password is read from standard input, one line of 12 to 1024 "
+     "bytes, and stored as an argon2id hash. The first admin is made this way. Every change is "
+     "audited.",
+     user_opts, cmd_user},
     {"warnings", "list early warnings (I red ... IV blue); `warnings ack|silence|unsilence`",
      "--db PATH [--json] [--min-level I|II|III|IV] [--entity KIND:ID] [--state STATE] [--limit "
      "N] | ack|silence|unsilence ...",

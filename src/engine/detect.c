@@ -349,7 +349,7 @@ ty_err sig_raise_args(ty_engine *e, const sig_args *a)
     s->last_ms = e->now_ms;
     s->clear_since_ms = 0;
     keep_explanation(s, a);
-    if (!e->in_txn)
+    if (!e->in_txn && !e->collect)
         return TY_OK;
     const entity *x = &e->ent[a->ent];
     char rule[160], group[300], keyname[64];
@@ -389,6 +389,8 @@ ty_err sig_raise_args(ty_engine *e, const sig_args *a)
         w.seqs = seqs;
     }
     w.note = a->note;
+    if (e->collect)
+        return defer_raise(e, &w);
     ty_warning_raised out;
     char err[256];
     ty_err r = ty_warning_raise(e->st, &w, &out, err, sizeof err);
@@ -416,7 +418,7 @@ void sig_clear_sub(ty_engine *e, const char *detector, uint32_t ent, int cls, ui
         return;
     if (!s->clear_since_ms)
         s->clear_since_ms = e->now_ms;
-    if (!e->in_txn) { /* judged in memory: resolved as the store would resolve it */
+    if (!e->in_txn && !e->collect) { /* judged in memory: resolved as the store would */
         if (e->now_ms - s->clear_since_ms >= e->rules.resolve_after_ms)
             s->active = 0;
         return;
@@ -428,6 +430,12 @@ void sig_clear_sub(ty_engine *e, const char *detector, uint32_t ent, int cls, ui
     char kbuf[300];
     ty_warning_key key = {keyname, ty_entity_kind_name(x->kind), warning_key(x, kbuf, sizeof kbuf),
                           platform_code(e, x->platform)};
+    if (e->collect) {
+        ty_err r = defer_clear(e, &key, e->now_ms, (size_t)(s - e->sigs));
+        if (r != TY_OK)
+            e->deferred.err = r;
+        return;
+    }
     ty_warning_cleared out;
     char err[256];
     /* resolved now, or already (by ty_warning_advance): the signal is closed */
@@ -455,6 +463,8 @@ void set_now(ty_engine *e, const entity *x)
     e->now_day = (int32_t)ty_local_day(t, e->o.utc_offset_min);
 }
 
+static int watched(int kind);
+
 /* Beta-binomial prior per (entity kind, class), refitted whenever a platform's
  * day has moved, each entity's rate taken over its own last 7 days. */
 static ty_err fit_priors(ty_engine *e)
@@ -474,7 +484,7 @@ static ty_err fit_priors(ty_engine *e)
         return TY_ENOMEM;
     }
     for (int kind = 1; kind <= TY_ENT__MAX; kind++)
-        for (size_t c = 0; c < NCLASSES; c++) {
+        for (size_t c = 0; c < NCLASSES && watched(kind); c++) {
             size_t m = 0;
             for (uint32_t i = 0; i < e->nent; i++) {
                 if (e->ent[i].kind != kind)
@@ -490,9 +500,12 @@ static ty_err fit_priors(ty_engine *e)
                 n[m] = (double)orders;
                 m++;
             }
-            ty_betabin *p = &e->prior[kind][c];
+            ty_betabin *p = &e->prior[kind][c], last = *p;
+            ty_betabin_opts fo; /* from the last fit: the rates moved by a day at most */
+            ty_betabin_fit_defaults(&fo);
+            fo.start = &last;
             p->alpha = p->beta = 0;
-            if (m >= 3 && ty_betabin_fit(x, n, m, p) != TY_OK)
+            if (m >= 3 && ty_betabin_fit_ex(x, n, m, &fo, p, NULL) != TY_OK)
                 p->alpha = p->beta = 0;
         }
     free(x);
@@ -544,7 +557,9 @@ static ty_err rate_detect(ty_engine *e, uint32_t i, int32_t today)
         double typical = p->alpha / (p->alpha + p->beta);
         double p0 = e->rules.rate.factor * typical;
         ty_betabin_post post;
-        if (p0 >= 1 || ty_betabin_posterior(p, xn, (double)orders, p0, 0.95, &post) != TY_OK ||
+        /* the tail alone first: most entities stop here, without the interval */
+        if (p0 >= 1 || ty_betabin_tail(p, xn, (double)orders, p0) < e->rules.rate.confidence ||
+            ty_betabin_posterior(p, xn, (double)orders, p0, 0.95, &post) != TY_OK ||
             post.tail < e->rules.rate.confidence) {
             sig_clear(e, "rate", i, (int)c);
             continue;
@@ -808,16 +823,28 @@ ty_err detect_run(ty_engine *e)
     TY_TRY(fit_priors(e));
     if (e->o.dry_run) /* judged in memory only */
         return detect_entities(e);
-    /* warnings change in one transaction per run (the engine's own connection) */
-    TY_TRY(ty_store_begin(e->st));
-    e->in_txn = 1;
-    ty_err r = detect_entities(e);
     /* resolution waits for the slowest platform's clock: a warning is never
      * resolved by another platform's later events */
     int64_t slowest = INT64_MAX;
     for (int p = 1; p < PLATFORM_CODES_MAX; p++)
         if (e->pclock[p] && e->pclock[p] < slowest)
             slowest = e->pclock[p];
+    if (e->o.writer) { /* judged here, written by the ingest writer (deferred.c) */
+        e->collect = 1;
+        e->deferred.err = TY_OK;
+        ty_err r = detect_entities(e);
+        e->collect = 0;
+        if (r == TY_OK)
+            r = e->deferred.err;
+        if (r == TY_OK)
+            return defer_flush(e, slowest);
+        defer_free(e);
+        return r;
+    }
+    /* warnings change in one transaction per run (the engine's own connection) */
+    TY_TRY(ty_store_begin(e->st));
+    e->in_txn = 1;
+    ty_err r = detect_entities(e);
     if (r == TY_OK && slowest != INT64_MAX)
         r = ty_warning_advance(e->st, slowest, NULL);
     e->in_txn = 0;

@@ -697,6 +697,7 @@ void ty_engine_close(ty_engine **pe)
     free(e->reg_res);
     free(e->reg_alerts);
     dp_free(e);
+    defer_free(e);
     ty_hashidx_free(&e->index);
     for (size_t i = 0; i < e->nsigs; i++)
         free(e->sigs[i].explain);

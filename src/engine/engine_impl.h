@@ -146,6 +146,14 @@ typedef struct dp_state {
     ty_dispro_work *work;
 } dp_state;
 
+/* Warning writes waiting for the ingest writer (deferred.c). */
+struct wop;
+typedef struct deferred {
+    struct wop *ops;
+    size_t n, cap;
+    ty_err err; /* a copy that failed (out of memory): the run fails */
+} deferred;
+
 #define CUSUM_CACHE        160
 #define PLATFORM_CODES_MAX 4096
 
@@ -202,8 +210,10 @@ struct ty_engine {
     /* recent orders: a ring of ORDERS_KEPT, looked up by hash */
     order_ref *orders;
     uint32_t order_next;
-    ty_hashidx order_index;          /* hash -> ring slot */
-    int in_txn;                      /* detectors run inside a store transaction: raise warnings */
+    ty_hashidx order_index; /* hash -> ring slot */
+    int in_txn;             /* detectors run inside a store transaction: raise warnings */
+    int collect;            /* detectors run for the ingest writer: warning writes are deferred */
+    deferred deferred;
     char *pcode[PLATFORM_CODES_MAX]; /* platform codes by id */
     ty_rules rules;
     ty_regmatch *reg;       /* NULL: no regulatory matching */
@@ -286,6 +296,16 @@ void set_now(ty_engine *e, const entity *x);
 int64_t day_start_ms(const ty_engine *e, int32_t day);
 /* Copies s into out (n bytes) cut at a UTF-8 boundary to fit a warning input (128 bytes). */
 const char *clip_text(const char *s, char *out, size_t n);
+
+/* ---- deferred warning writes (deferred.c) ---- */
+
+ty_err defer_raise(ty_engine *e, const ty_warning_signal *w);
+ty_err defer_clear(ty_engine *e, const ty_warning_key *k, int64_t t, size_t sig_index);
+/* Applies the deferred writes (and resolves due warnings at advance_to unless it
+ * is INT64_MAX) in one writer call, then closes the signals whose warnings
+ * resolved. */
+ty_err defer_flush(ty_engine *e, int64_t advance_to);
+void defer_free(ty_engine *e);
 
 /* ---- prices (prices.c) ---- */
 

@@ -171,9 +171,18 @@ uint32_t ent_count(const ty_engine *e, uint32_t idx, int m, int32_t day)
 
 uint64_t ent_sum(const ty_engine *e, uint32_t idx, int m, int32_t from, int32_t to)
 {
+    const ring *r = ring_of((ty_engine *)e, &e->ent[idx], m, 0); /* looked up once */
+    if (!r || r->last_day == INT32_MIN)
+        return 0;
+    /* the days the ring holds: (last_day - W, last_day] */
+    int32_t lo = r->last_day - e->o.window_days + 1;
+    if (from < lo)
+        from = lo;
+    if (to > r->last_day)
+        to = r->last_day;
     uint64_t s = 0;
     for (int32_t d = from; d <= to; d++)
-        s += ent_count(e, idx, m, d);
+        s += r->cnt[slot(e, d)];
     return s;
 }
 

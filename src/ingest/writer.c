@@ -61,8 +61,18 @@ struct ty_submission {
     size_t rejects_kept; /* rows written to ingest_rejects for this submission */
 };
 
+/* A call of ty_writer_call, waiting for the writer thread. */
+typedef struct job {
+    struct job *next;
+    ty_err (*fn)(ty_store *st, void *ctx);
+    void *ctx;
+    ty_err result;
+    int done;
+} job;
+
 struct ty_writer {
     ty_store *st;
+    job *jobs, **jobs_tail; /* waiting calls, under mu */
     ty_writer_opts o;
     pthread_t thread;
     pthread_mutex_t mu;
@@ -318,13 +328,62 @@ static void process(ty_writer *w, chunk *c)
     }
 }
 
+/* Runs the calls in order, each in a savepoint of the transaction, then commits
+ * them (with the events processed so far) and tells their callers. */
+static void run_jobs(ty_writer *w, job *list)
+{
+    ty_err begun = TY_OK;
+    if (!w->in_txn) {
+        begun = ty_store_begin(w->st);
+        w->in_txn = begun == TY_OK;
+    }
+    for (job *j = list; j; j = j->next) {
+        if (begun != TY_OK) {
+            j->result = begun;
+            continue;
+        }
+        if ((j->result = ty_store_savepoint(w->st)) != TY_OK)
+            continue;
+        j->result = j->fn(w->st, j->ctx);
+        ty_err end = ty_store_savepoint_end(w->st, j->result == TY_OK);
+        if (j->result == TY_OK)
+            j->result = end;
+    }
+    /* commit() fails the touched submissions when the commit fails; the calls
+     * learn it from last_err */
+    ty_err before = w->last_err;
+    w->last_err = TY_OK;
+    if (w->in_txn)
+        commit(w);
+    ty_err failed = w->last_err;
+    if (failed == TY_OK)
+        w->last_err = before;
+    pthread_mutex_lock(&w->mu);
+    for (job *j = list; j; j = j->next) {
+        if (failed != TY_OK && j->result == TY_OK)
+            j->result = failed;
+        j->done = 1;
+    }
+    pthread_mutex_unlock(&w->mu);
+    pthread_cond_broadcast(&w->cv_done);
+}
+
 static void *writer_main(void *arg)
 {
     ty_writer *w = arg;
     pthread_setname_np(pthread_self(), "ty-writer"); /* visible in top and perf */
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->head && !w->stopping) {
+        if (w->jobs) {
+            job *list = w->jobs;
+            w->jobs = NULL;
+            w->jobs_tail = &w->jobs;
+            pthread_mutex_unlock(&w->mu);
+            run_jobs(w, list);
+            pthread_mutex_lock(&w->mu);
+            continue;
+        }
+        while (!w->head && !w->stopping && !w->jobs) {
             if (w->in_txn && w->pending) {
                 if (w->closers) { /* someone waits for a commit: no reason to linger */
                     pthread_mutex_unlock(&w->mu);
@@ -347,6 +406,8 @@ static void *writer_main(void *arg)
                 pthread_cond_wait(&w->cv_items, &w->mu);
             }
         }
+        if (w->jobs)
+            continue;
         if (!w->head && w->stopping)
             break;
         chunk *c = w->head;
@@ -375,6 +436,7 @@ ty_err ty_writer_start(ty_writer **out, ty_store *st, const ty_writer_opts *o)
     if (!w)
         return TY_ENOMEM;
     w->st = st;
+    w->jobs_tail = &w->jobs;
     if (o)
         w->o = *o;
     if (!w->o.commit_events)
@@ -399,6 +461,23 @@ ty_err ty_writer_start(ty_writer **out, ty_store *st, const ty_writer_opts *o)
     }
     *out = w;
     return TY_OK;
+}
+
+ty_err ty_writer_call(ty_writer *w, ty_err (*fn)(ty_store *st, void *ctx), void *ctx)
+{
+    job j = {NULL, fn, ctx, TY_OK, 0};
+    pthread_mutex_lock(&w->mu);
+    if (w->stopping) {
+        pthread_mutex_unlock(&w->mu);
+        return TY_EBUSY;
+    }
+    *w->jobs_tail = &j;
+    w->jobs_tail = &j.next;
+    pthread_cond_signal(&w->cv_items);
+    while (!j.done)
+        pthread_cond_wait(&w->cv_done, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    return j.result;
 }
 
 ty_err ty_writer_stop(ty_writer **pw)

@@ -100,6 +100,27 @@ ty_err ty_store_commit(ty_store *st)
     return TY_OK;
 }
 
+ty_err ty_store_savepoint(ty_store *st)
+{
+    if (!st->in_txn)
+        return TY_EINVAL;
+    return store_err(sqlite3_exec(st->db, "SAVEPOINT ty_store_sp", NULL, NULL, NULL));
+}
+
+ty_err ty_store_savepoint_end(ty_store *st, int keep)
+{
+    if (!st->in_txn)
+        return TY_EINVAL;
+    if (!keep) {
+        int rc = sqlite3_exec(st->db, "ROLLBACK TO ty_store_sp", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+            return store_err(rc);
+        st->audit_pending = 0; /* entries of the undone part are gone (the head file is only
+                                  ever behind, never ahead) */
+    }
+    return store_err(sqlite3_exec(st->db, "RELEASE ty_store_sp", NULL, NULL, NULL));
+}
+
 void ty_store_rollback(ty_store *st)
 {
     if (!st->in_txn)

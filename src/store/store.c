@@ -473,6 +473,7 @@ void ty_store_close(ty_store **pst)
     free(st->snap_path);
     free(st->audit_head_path);
     free(st->txn_keys);
+    store_warnings_close(st);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(st->st[i]);
     if (st->db)

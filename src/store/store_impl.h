@@ -9,6 +9,9 @@
 #include "tianyan/buf.h"
 #include "tianyan/store.h"
 
+/* Statements warnings.c keeps with the store. */
+#define STORE_WARNING_STMTS 16
+
 /* Prepared statements, by purpose. */
 enum {
     ST_EVENT_INSERT,
@@ -36,16 +39,20 @@ struct ty_store {
     int64_t loaded_snap;        /* seq the snapshot loaded at open covered; 0 if none */
     int64_t committed_seq;      /* highest seq known committed */
     unsigned char dedup_key[crypto_shorthash_KEYBYTES];
-    unsigned char secret[32];  /* pseudonym key, from the key file */
-    ty_buf body;               /* canonical JSON of the event being written */
-    int index_bad;             /* the index may miss events: rebuild before writing */
-    int no_index;              /* opened with no_event_index: never adds events */
-    ty_hashidx_slot *txn_keys; /* (key_hash, seq) added in the open transaction, */
-    size_t ntxn, captxn;       /*   to take back out if it rolls back */
-    char *audit_head_path;     /* "<db>.audit-head" (audit.c) */
-    int64_t audit_pending;     /* seq of the last audit entry of the open transaction; 0 none */
+    unsigned char secret[32];               /* pseudonym key, from the key file */
+    ty_buf body;                            /* canonical JSON of the event being written */
+    int index_bad;                          /* the index may miss events: rebuild before writing */
+    int no_index;                           /* opened with no_event_index: never adds events */
+    ty_hashidx_slot *txn_keys;              /* (key_hash, seq) added in the open transaction, */
+    size_t ntxn, captxn;                    /*   to take back out if it rolls back */
+    char *audit_head_path;                  /* "<db>.audit-head" (audit.c) */
+    sqlite3_stmt *wst[STORE_WARNING_STMTS]; /* warnings.c's statements, prepared once */
+    int64_t audit_pending; /* seq of the last audit entry of the open transaction; 0 none */
     unsigned char audit_pending_mac[32];
 };
+
+/* Finalizes warnings.c's statements (at close). */
+void store_warnings_close(ty_store *st);
 
 /* Called by commit (audit.c): writes the audit head file for entries the
  * transaction added. */

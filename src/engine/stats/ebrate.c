@@ -21,6 +21,7 @@ void ty_betabin_fit_defaults(ty_betabin_opts *o)
     o->s_min = TY_BETABIN_S_MIN;
     o->s_max = TY_BETABIN_S_MAX;
     o->max_iter = 1000;
+    o->start = NULL;
 }
 
 static int pos_finite(double v)
@@ -245,7 +246,12 @@ ty_err ty_betabin_fit_ex(const double *x, const double *n, size_t m, const ty_be
     changestat_gsl_init();
 
     double mu0, s0;
-    mom_start(x, n, m, &mu0, &s0);
+    if (o.start && ty_betabin_check(o.start) == TY_OK) {
+        s0 = o.start->alpha + o.start->beta;
+        mu0 = o.start->alpha / s0;
+    } else {
+        mom_start(x, n, m, &mu0, &s0);
+    }
     if (isnan(s0)) /* the raw rates do not vary at all: start at the cap */
         s0 = o.s_max;
     else if (!(s0 > 0)) /* they vary as much as proportions can: start at the floor */
@@ -290,6 +296,12 @@ ty_err ty_betabin_fit_ex(const double *x, const double *n, size_t m, const ty_be
 }
 
 /* ---- posterior ------------------------------------------------------------ */
+
+double ty_betabin_tail(const ty_betabin *p, double x, double n, double p0)
+{
+    changestat_gsl_init();
+    return gsl_cdf_beta_Q(p0, p->alpha + x, p->beta + n - x);
+}
 
 ty_err ty_betabin_posterior(const ty_betabin *p, double x, double n, double p0, double level,
                             ty_betabin_post *out)
