@@ -9,6 +9,7 @@
  * requests another site makes it send; it never attaches an Authorization
  * header by itself, so a bearer token is proof of intent already.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 

@@ -146,14 +146,9 @@ void srv_reader_put(srv *s, ty_store *st)
     pthread_cond_signal(&p->cv);
 }
 
-void srv_admin_lock(srv *s)
+ty_err srv_write(srv *s, ty_err (*fn)(ty_store *st, void *ctx), void *ctx)
 {
-    pthread_mutex_lock(&s->admin_mu);
-}
-
-void srv_admin_unlock(srv *s)
-{
-    pthread_mutex_unlock(&s->admin_mu);
+    return ty_writer_call(s->writer, fn, ctx);
 }
 
 /* ---------------------------------------------------------------- answers */
@@ -583,6 +578,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     srv *s = cls;
     req *r = *con_cls;
     (void)version;
+    (void)conn; /* r->conn, kept since the request line */
     if (!r)
         return MHD_NO;
     if (r->calls++ == 0) {
@@ -672,10 +668,12 @@ static ty_err write_port_file(const char *path, unsigned port, char *err, size_t
     return TY_OK;
 }
 
-static ty_err open_store(const ty_server_conf *c, int readonly, ty_store **st, char *err,
+/* reader: a handle that never adds events (no exactly-once index) and keeps a
+ * small page cache */
+static ty_err open_store(const ty_server_conf *c, int reader, ty_store **st, char *err,
                          size_t errn)
 {
-    ty_store_opts o = {c->db, c->key_file[0] ? c->key_file : NULL, readonly ? 8 : 0, readonly};
+    ty_store_opts o = {c->db, c->key_file[0] ? c->key_file : NULL, reader ? 8 : 0, reader};
     char why[512] = "";
     ty_err e = ty_store_open(st, &o, why, sizeof why);
     if (e != TY_OK)
@@ -688,7 +686,6 @@ static void close_all(srv *s)
     if (s->writer)
         ty_writer_stop(&s->writer);
     ty_store_close(&s->wstore);
-    ty_store_close(&s->admin);
     for (size_t i = 0; i < s->readers.nfree; i++)
         ty_store_close(&s->readers.free[i]);
     free(s->readers.free);
@@ -709,7 +706,6 @@ ty_err ty_server_run(const ty_server_conf *c, char *err, size_t errn)
     s->conf = *c;
     s->started_ms = ty_now_ms();
     pthread_mutex_init(&s->log_mu, NULL);
-    pthread_mutex_init(&s->admin_mu, NULL);
     pthread_mutex_init(&s->readers.mu, NULL);
     pthread_cond_init(&s->readers.cv, NULL);
 
@@ -726,8 +722,6 @@ ty_err ty_server_run(const ty_server_conf *c, char *err, size_t errn)
     char *cert = NULL, *key = NULL;
     struct MHD_Daemon *d = NULL;
     ty_err e = open_store(c, 0, &s->wstore, err, errn);
-    if (e == TY_OK)
-        e = open_store(c, 1, &s->admin, err, errn);
     s->readers.n = (size_t)c->threads + 2;
     s->readers.free = calloc(s->readers.n, sizeof *s->readers.free);
     if (e == TY_OK && !s->readers.free)
@@ -850,7 +844,6 @@ ty_err ty_server_run(const ty_server_conf *c, char *err, size_t errn)
     free(cert);
     free(key);
     pthread_mutex_destroy(&s->log_mu);
-    pthread_mutex_destroy(&s->admin_mu);
     pthread_mutex_destroy(&s->readers.mu);
     pthread_cond_destroy(&s->readers.cv);
     free(s);

@@ -14,6 +14,7 @@
  * counts, by the key's actor.
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "server_impl.h"
@@ -141,6 +142,21 @@ static void answer(req *r, const ty_ingest_report *rep, srv_err err, const char 
     ty_buf_free(&b);
 }
 
+typedef struct audit_ctx {
+    const char *actor, *object;
+    const ty_audit_field *f;
+    size_t nf;
+    char *err;
+    size_t errn;
+} audit_ctx;
+
+static ty_err audit_body(ty_store *st, void *ctx)
+{
+    audit_ctx *c = ctx;
+    return ty_audit_append_fields(st, c->actor, "ingest.batch", c->object, c->f, c->nf, NULL,
+                                  c->err, c->errn);
+}
+
 void h_events_post(srv *s, req *r)
 {
     if (!r->ig) { /* refused or failed earlier: the answer is set */
@@ -171,10 +187,8 @@ void h_events_post(srv *s, req *r)
                            {"duplicate", NULL, (int64_t)rep.duplicate},
                            {"rejected", NULL, (int64_t)rep.rejected},
                            {"batch", NULL, rep.batch}};
-    srv_admin_lock(s);
-    ty_err ae = ty_audit_append_fields(s->admin, r->who.actor, "ingest.batch", object, af,
-                                       sizeof af / sizeof af[0], NULL, err, sizeof err);
-    srv_admin_unlock(s);
+    audit_ctx ac = {r->who.actor, object, af, sizeof af / sizeof af[0], err, sizeof err};
+    ty_err ae = srv_write(s, audit_body, &ac);
     if (ae != TY_OK) {
         srv_log(s, "error", "audit failed", "request_id", r->id, "error", ty_err_name(ae), "detail",
                 err, (const char *)NULL);

@@ -2,6 +2,7 @@
  * h_ops.c - the operations routes: liveness, readiness, Prometheus metrics
  * and the OpenAPI document.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "server_impl.h"

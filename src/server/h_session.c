@@ -8,6 +8,7 @@
  * the session. The CSRF token goes in the answer's body, for the page to send
  * back in X-CSRF-Token.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -23,6 +24,23 @@ static void set_cookie(srv *s, req *r, const char *token, int64_t max_age)
     snprintf(c, sizeof c, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
              COOKIE_NAME, token, (long long)max_age, s->tls ? "; Secure" : "");
     srv_add_header(r, "Set-Cookie", c);
+}
+
+typedef struct open_ctx {
+    const ty_principal *p;
+    int64_t ttl_ms;
+    char *token, *csrf;
+} open_ctx;
+
+static ty_err open_body(ty_store *st, void *ctx)
+{
+    open_ctx *c = ctx;
+    return ty_session_open(st, c->p, c->ttl_ms, c->token, c->csrf);
+}
+
+static ty_err end_body(ty_store *st, void *ctx)
+{
+    return ty_session_end(st, ctx);
 }
 
 void h_session_open(srv *s, req *r)
@@ -70,9 +88,8 @@ void h_session_open(srv *s, req *r)
     }
     char token[TY_TOKEN_LEN + 1], csrf[TY_TOKEN_LEN + 1];
     int64_t ttl = s->conf.session_ttl;
-    srv_admin_lock(s);
-    e = ty_session_open(s->admin, &p, ttl * 1000, token, csrf);
-    srv_admin_unlock(s);
+    open_ctx oc = {&p, ttl * 1000, token, csrf};
+    e = srv_write(s, open_body, &oc);
     if (e != TY_OK) {
         srv_error_ty(r, e, "opening a session");
         return;
@@ -127,9 +144,7 @@ void h_session_get(srv *s, req *r)
 
 void h_session_end(srv *s, req *r)
 {
-    srv_admin_lock(s);
-    ty_err e = ty_session_end(s->admin, r->token);
-    srv_admin_unlock(s);
+    ty_err e = srv_write(s, end_body, r->token);
     if (e != TY_OK && e != TY_EINVAL && e != TY_ENOENT) {
         srv_error_ty(r, e, "ending a session");
         return;

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "server_impl.h"
@@ -307,6 +308,22 @@ static const char *member(req *r, yajl_val body, const char *name, int *bad)
     return YAJL_GET_STRING(v);
 }
 
+typedef struct act_ctx {
+    const ty_warning_action *a;
+    int what;
+    char err[512];
+} act_ctx;
+
+/* On the writer thread: the library changes the warning, its history and the
+ * audit trail in one savepoint. */
+static ty_err act_body(ty_store *st, void *ctx)
+{
+    act_ctx *c = ctx;
+    return c->what == DO_ACK       ? ty_warning_ack(st, c->a, c->err, sizeof c->err)
+           : c->what == DO_SILENCE ? ty_warning_silence(st, c->a, c->err, sizeof c->err)
+                                   : ty_warning_unsilence(st, c->a, c->err, sizeof c->err);
+}
+
 static void act(srv *s, req *r, int what)
 {
     int64_t id;
@@ -359,13 +376,9 @@ static void act(srv *s, req *r, int what)
         yajl_tree_free(body);
         return;
     }
-    /* a platform principal never reaches here (roles), but the check costs nothing */
-    char err[512] = "";
-    srv_admin_lock(s);
-    ty_err e = what == DO_ACK       ? ty_warning_ack(s->admin, &a, err, sizeof err)
-               : what == DO_SILENCE ? ty_warning_silence(s->admin, &a, err, sizeof err)
-                                    : ty_warning_unsilence(s->admin, &a, err, sizeof err);
-    srv_admin_unlock(s);
+    act_ctx c = {&a, what, ""};
+    ty_err e = srv_write(s, act_body, &c);
+    const char *err = c.err;
     yajl_tree_free(body);
     if (e == TY_ENOENT)
         srv_error(r, SE_NOT_FOUND, "there is no warning %lld", (long long)id);

@@ -5,6 +5,7 @@
  * statuses a fixed list, error codes and reject classes their tables.
  */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "server_impl.h"
@@ -36,20 +37,19 @@ static struct {
     atomic_ullong logins[2];         /* failed, ok */
 } m;
 
-void srv_metrics_request(size_t route, int status, double seconds)
+void srv_metrics_request(size_t ri, int status, double seconds)
 {
-    if (route >= MAX_ROUTES)
-        route = MAX_ROUTES - 1;
+    size_t route_i = ri >= srv_nroutes ? MAX_ROUTES - 1 : ri;
     int si = ST_OTHER;
     for (int i = 0; i < ST_OTHER; i++)
         if (statuses[i] == status)
             si = i;
-    atomic_fetch_add(&m.requests[route][si], 1);
+    atomic_fetch_add(&m.requests[route_i][si], 1);
     size_t b = 0;
     while (b < NBUCKETS && seconds > buckets[b])
         b++;
-    atomic_fetch_add(&m.hist[route][b], 1);
-    atomic_fetch_add(&m.hist_sum_us[route], (unsigned long long)(seconds * 1e6));
+    atomic_fetch_add(&m.hist[route_i][b], 1);
+    atomic_fetch_add(&m.hist_sum_us[route_i], (unsigned long long)(seconds * 1e6));
 }
 
 void srv_metrics_error(srv_err e)

@@ -4,6 +4,7 @@
  * below. The schemas describe what the handlers write; the black-box tests
  * check the handlers' answers against the same field names.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "server_impl.h"

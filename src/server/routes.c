@@ -4,6 +4,7 @@
  * (daemon.c) read this table; so do the OpenAPI 3 document (openapi.c) and
  * docs/api.md, so that neither can drift from what the server does.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "server_impl.h"

@@ -5,9 +5,10 @@
  * Threads: libmicrohttpd runs `threads` event loops; a connection stays on
  * one of them, so a request's handlers run on one thread, one call after the
  * other. Store handles are never shared between threads at once: readers come
- * from a pool (srv_reader_get/put), writes other than ingest go through one
- * handle under a mutex (srv_admin_lock), and ingest goes through the writer
- * thread of ingest.h, which owns its own handle.
+ * from a pool (srv_reader_get/put); every write - ingest, and through
+ * ty_writer_call() sessions, acknowledgements and audit entries - happens on
+ * the one writer thread of ingest.h, which owns its handle, so no request
+ * waits for SQLite's write lock and the audit chain has one appender.
  */
 #ifndef TIANYAN_SERVER_IMPL_H
 #define TIANYAN_SERVER_IMPL_H
@@ -128,7 +129,7 @@ const route *srv_route_match(const char *method, const char *path, char *scratch
 /* ---------------------------------------------------------------- metrics */
 
 #define METRIC_STATUSES 18
-void srv_metrics_request(size_t route, int status, double seconds);
+void srv_metrics_request(size_t route_index, int status, double seconds);
 void srv_metrics_error(srv_err e);
 void srv_metrics_ingest(const ty_ingest_report *rep);
 void srv_metrics_ingest_refused(const char *why);
@@ -149,8 +150,6 @@ struct srv {
     struct MHD_Daemon *d;
     int tls;
     store_pool readers;
-    ty_store *admin; /* writes other than ingest (under admin_mu) */
-    pthread_mutex_t admin_mu;
     ty_store *wstore; /* the ingest writer's handle */
     ty_writer *writer;
     pthread_mutex_t log_mu;
@@ -163,8 +162,9 @@ struct srv {
 
 ty_store *srv_reader_get(srv *s);
 void srv_reader_put(srv *s, ty_store *st);
-void srv_admin_lock(srv *s);
-void srv_admin_unlock(srv *s);
+/* Runs fn on the writer thread in a savepoint and returns its result once it
+ * is durable (ty_writer_call). */
+ty_err srv_write(srv *s, ty_err (*fn)(ty_store *st, void *ctx), void *ctx);
 
 /* A structured log line on stderr: msg and level, then key/value pairs given
  * as (const char *key, const char *value) until NULL. */
