@@ -63,7 +63,8 @@ typedef enum ty_conf_type {
 
 /* One configuration key. */
 typedef struct ty_conf_key {
-    const char *key;  /* "max_body_bytes": INI key; flag --max-body-bytes; env TIANYAN_MAX_BODY_BYTES */
+    const char
+        *key; /* "max_body_bytes": INI key; flag --max-body-bytes; env TIANYAN_MAX_BODY_BYTES */
     ty_conf_type type;
     int64_t min, max; /* integer bounds; strings: max length (bytes) */
     const char *def;  /* default, as text */
@@ -85,8 +86,8 @@ void ty_server_conf_defaults(ty_server_conf *c);
  * "TIANYAN_PORT", "--port"). TY_ENOENT for an unknown key, TY_EINVAL for a bad
  * value; err then reads "SOURCE: KEY: what is wrong".
  */
-ty_err ty_server_conf_set(ty_server_conf *c, const char *key, const char *value,
-                          const char *source, char *err, size_t errn);
+ty_err ty_server_conf_set(ty_server_conf *c, const char *key, const char *value, const char *source,
+                          char *err, size_t errn);
 
 /* Reads an INI file: "key = value" lines, '#' or ';' comments, an optional
  * [server] section. Errors name the file and line. */

@@ -37,8 +37,8 @@ static void help(const cli_cmd *c)
             flag[j] = k[i].key[j] == '_' ? '-' : k[i].key[j];
         flag[j] = '\0';
         if (k[i].type == TY_CONF_INT)
-            snprintf(range, sizeof range, "%lld-%lld%s%s", (long long)k[i].min,
-                     (long long)k[i].max, k[i].unit ? " " : "", k[i].unit ? k[i].unit : "");
+            snprintf(range, sizeof range, "%lld-%lld%s%s", (long long)k[i].min, (long long)k[i].max,
+                     k[i].unit ? " " : "", k[i].unit ? k[i].unit : "");
         else if (k[i].type == TY_CONF_BOOL)
             snprintf(range, sizeof range, "true|false");
         else

@@ -73,8 +73,8 @@ int srv_authenticate(srv *s, req *r)
             ty_principal again;
             if (!csrf || ty_session_check(st, cookie, csrf, &again) != TY_OK) {
                 srv_reader_put(s, st);
-                srv_error(r, SE_CSRF, csrf ? "the X-CSRF-Token does not belong to this session"
-                                           : NULL);
+                srv_error(r, SE_CSRF,
+                          csrf ? "the X-CSRF-Token does not belong to this session" : NULL);
                 return 0;
             }
         }

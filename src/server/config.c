@@ -29,8 +29,7 @@ static const ty_conf_key keys[] = {
     {"port", TY_CONF_INT, 0, 65535, "8080", 0, NULL,
      "TCP port; 0 lets the system pick a free one (written to port_file)", F(port)},
     {"port_file", TY_CONF_STRING, 0, TY_CONF_STR_MAX - 1, "", 0, "path",
-     "file that gets the bound port once the server listens (for scripts and tests)",
-     F(port_file)},
+     "file that gets the bound port once the server listens (for scripts and tests)", F(port_file)},
     {"threads", TY_CONF_INT, 1, 256, "4", 0, NULL,
      "HTTP worker threads (epoll, one event loop each)", F(threads)},
     {"max_connections", TY_CONF_INT, 1, 100000, "1024", 0, NULL,
@@ -45,8 +44,7 @@ static const ty_conf_key keys[] = {
     {"max_headers", TY_CONF_INT, 4, 1000, "64", 0, NULL,
      "header fields per request; more answer 431 too_many_headers", F(max_headers)},
     {"max_body_bytes", TY_CONF_INT, 1 * KIB, 16 * MIB, "65536", 1, "bytes",
-     "JSON request bodies (login, acknowledge, silence); larger answer 413",
-     F(max_body_bytes)},
+     "JSON request bodies (login, acknowledge, silence); larger answer 413", F(max_body_bytes)},
     {"max_ingest_bytes", TY_CONF_INT, 1 * KIB, 16 * GIB, "268435456", 1, "bytes",
      "POST /api/v1/events bodies; larger answer 413", F(max_ingest_bytes)},
     {"ingest_max_errors", TY_CONF_INT, 1, 10000, "100", 1, NULL,
@@ -60,16 +58,13 @@ static const ty_conf_key keys[] = {
     {"retry_after", TY_CONF_INT, 1, 3600, "2", 1, "seconds",
      "Retry-After suggested with 429 and 503 answers", F(retry_after)},
     {"commit_ms", TY_CONF_INT, 1, 10000, "20", 0, "milliseconds",
-     "ingest group commit: the writer commits after its queue was idle this long",
-     F(commit_ms)},
+     "ingest group commit: the writer commits after its queue was idle this long", F(commit_ms)},
     {"login_concurrency", TY_CONF_INT, 1, 64, "2", 1, NULL,
-     "password checks at once (argon2id takes 64 MiB each); more answer 429",
-     F(login_concurrency)},
+     "password checks at once (argon2id takes 64 MiB each); more answer 429", F(login_concurrency)},
     {"session_ttl", TY_CONF_INT, 60, 30LL * 24 * 3600, "28800", 1, "seconds",
      "lifetime of a session opened by POST /api/v1/session", F(session_ttl)},
     {"shutdown_timeout", TY_CONF_INT, 0, 3600, "30", 1, "seconds",
-     "on SIGTERM or SIGINT, how long requests in progress may take to finish",
-     F(shutdown_timeout)},
+     "on SIGTERM or SIGINT, how long requests in progress may take to finish", F(shutdown_timeout)},
     {"tls_cert", TY_CONF_STRING, 0, TY_CONF_STR_MAX - 1, "", 0, "path",
      "PEM certificate chain; with tls_key the server speaks HTTPS only", F(tls_cert)},
     {"tls_key", TY_CONF_STRING, 0, TY_CONF_STR_MAX - 1, "", 0, "path",
@@ -157,13 +152,13 @@ void ty_server_conf_defaults(ty_server_conf *c)
         (void)set_value(c, &keys[k], keys[k].def, err, sizeof err); /* the table's own defaults */
 }
 
-ty_err ty_server_conf_set(ty_server_conf *c, const char *key, const char *value,
-                          const char *source, char *err, size_t errn)
+ty_err ty_server_conf_set(ty_server_conf *c, const char *key, const char *value, const char *source,
+                          char *err, size_t errn)
 {
     const ty_conf_key *k = find_key(key);
     if (!k) {
-        snprintf(err, errn, "%s: unknown key \"%.64s\" (`tianyan serve --help` lists them)",
-                 source, key);
+        snprintf(err, errn, "%s: unknown key \"%.64s\" (`tianyan serve --help` lists them)", source,
+                 key);
         return TY_ENOENT;
     }
     char why[512];

@@ -34,6 +34,9 @@
 #include "server_impl.h"
 #include "tianyan/timeutil.h"
 
+/* Body bytes read and dropped after a refusal before the connection is cut. */
+#define DISCARD_MAX (1024 * 1024)
+
 /* ---------------------------------------------------------------- errors */
 
 static const struct {
@@ -360,8 +363,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
         if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-                      r->remote, sizeof r->remote);
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->remote,
+                      sizeof r->remote);
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
                       r->remote, sizeof r->remote);
@@ -404,8 +407,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
             json_str(g, "principal", r->who.actor[0] ? r->who.actor : NULL);
             if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
                 json_str(g, "terminated",
-                         toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout"
-                         : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT  ? "client_abort"
+                         toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED   ? "timeout"
+                         : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
                          : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
                                                                          : "error");
             yajl_gen_map_close(g);
@@ -435,8 +438,7 @@ typedef struct qcheck {
     const char *bad;
 } qcheck;
 
-static enum MHD_Result check_query(void *cls, enum MHD_ValueKind kind, const char *k,
-                                   const char *v)
+static enum MHD_Result check_query(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
 {
     qcheck *q = cls;
     (void)kind;
@@ -470,8 +472,8 @@ static void begin(srv *s, req *r)
     int nh = 0;
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, (MHD_KeyValueIterator)count_header, &nh);
     if (nh > s->conf.max_headers) {
-        srv_error(r, SE_HEADERS, "the request has %d header fields; at most %lld are accepted",
-                  nh, (long long)s->conf.max_headers);
+        srv_error(r, SE_HEADERS, "the request has %d header fields; at most %lld are accepted", nh,
+                  (long long)s->conf.max_headers);
         return;
     }
     int path_known;
@@ -480,12 +482,12 @@ static void begin(srv *s, req *r)
                             &path_known, allow, sizeof allow);
     if (!r->rt) {
         if (path_known) {
-            srv_error(r, SE_METHOD, "%s is not allowed on %s; use %s", r->method, r->path,
-                      allow);
+            srv_error(r, SE_METHOD, "%s is not allowed on %s; use %s", r->method, r->path, allow);
             srv_add_header(r, "Allow", allow);
         } else {
-            srv_error(r, SE_NOT_FOUND, "there is no route %s (GET /api/v1/openapi.json lists "
-                                       "them)",
+            srv_error(r, SE_NOT_FOUND,
+                      "there is no route %s (GET /api/v1/openapi.json lists "
+                      "them)",
                       r->path);
         }
         return;
@@ -495,8 +497,8 @@ static void begin(srv *s, req *r)
     qcheck q = {rt, NULL};
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_query, &q);
     if (q.bad) {
-        srv_error(r, SE_INVALID_PARAMETER, "query parameter \"%.64s\" is not known to %s %s",
-                  q.bad, rt->method, rt->path);
+        srv_error(r, SE_INVALID_PARAMETER, "query parameter \"%.64s\" is not known to %s %s", q.bad,
+                  rt->method, rt->path);
         return;
     }
     /* the body's size and type before anything is read */
@@ -545,8 +547,9 @@ static void begin(srv *s, req *r)
         return;
     }
     if ((rt->flags & RF_KEY_ONLY) && r->via != AUTH_KEY) {
-        srv_error(r, SE_FORBIDDEN, "%s %s takes a platform API key (Authorization: Bearer "
-                                   "tyk_…), not a session",
+        srv_error(r, SE_FORBIDDEN,
+                  "%s %s takes a platform API key (Authorization: Bearer "
+                  "tyk_…), not a session",
                   rt->method, rt->path);
         return;
     }
@@ -571,9 +574,8 @@ static enum MHD_Result queue(req *r)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     srv *s = cls;
     req *r = *con_cls;
@@ -594,15 +596,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return queue(r);
         return MHD_YES;
     }
-    if (r->queued) {
+    if (r->queued) { /* answered at the first call; nothing more to do */
         *upload_data_size = 0;
         return MHD_YES;
     }
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (r->resp)
-            return queue(r);
+        if (r->resp) {
+            /* refused while the body was arriving: libmicrohttpd 0.9.75 cannot queue an
+             * answer in the middle of a body, so the rest is read and dropped, up to
+             * DISCARD_MAX, and the answer goes at its end; a longer one is cut off */
+            r->discarded += n;
+            return r->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
+        }
         r->body_bytes += n;
         if (r->body_bytes > r->body_max) {
             if (r->ig)
@@ -610,7 +617,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             srv_error(r, SE_TOO_LARGE, "the body is longer than the %llu bytes %s %s accepts",
                       (unsigned long long)r->body_max, r->rt ? r->rt->method : method,
                       r->rt ? r->rt->path : url);
-            return queue(r);
+            r->discarded = r->body_bytes - r->body_max;
+            return MHD_YES;
         }
         if (r->ig) {
             ingest_feed(s, r, upload_data, n);
@@ -619,8 +627,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 srv_error(r, SE_TOO_LARGE, "the body is longer than %llu bytes",
                           (unsigned long long)r->body_max);
         }
-        if (r->resp)
-            return queue(r);
         return MHD_YES;
     }
     if (!r->resp && r->rt)
@@ -670,8 +676,7 @@ static ty_err write_port_file(const char *path, unsigned port, char *err, size_t
 
 /* reader: a handle that never adds events (no exactly-once index) and keeps a
  * small page cache */
-static ty_err open_store(const ty_server_conf *c, int reader, ty_store **st, char *err,
-                         size_t errn)
+static ty_err open_store(const ty_server_conf *c, int reader, ty_store **st, char *err, size_t errn)
 {
     ty_store_opts o = {c->db, c->key_file[0] ? c->key_file : NULL, reader ? 8 : 0, reader};
     char why[512] = "";
@@ -770,14 +775,14 @@ ty_err ty_server_run(const ty_server_conf *c, char *err, size_t errn)
             {MHD_OPTION_END, 0, NULL},
         };
         d = MHD_start_daemon(
-            flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads, MHD_OPTION_CONNECTION_LIMIT,
-            (unsigned)c->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-            (unsigned)c->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-            (unsigned)c->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-            (size_t)c->max_header_bytes, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-            MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-            MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s, MHD_OPTION_ARRAY,
+            flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
+            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+            (unsigned)c->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->max_connections_per_ip,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->max_header_bytes,
+            MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_ARRAY,
             s->tls ? tls_opts : tls_opts + 2, MHD_OPTION_END);
         if (!d) {
             snprintf(err, errn,

@@ -66,8 +66,9 @@ void ingest_feed(srv *s, req *r, const char *data, size_t n)
     if (e != TY_OK) {
         ingest_release(s, r);
         if (e == TY_EBUSY)
-            srv_error(r, SE_UNAVAILABLE, "the server is shutting down; send the body again to "
-                                         "another instance or later (events are stored once)");
+            srv_error(r, SE_UNAVAILABLE,
+                      "the server is shutting down; send the body again to "
+                      "another instance or later (events are stored once)");
         else
             srv_error_ty(r, e, "ingesting");
     }

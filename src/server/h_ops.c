@@ -7,7 +7,6 @@
 
 #include "server_impl.h"
 
-
 static void status_body(req *r, int code, const char *status, const char *reason)
 {
     yajl_gen g = json_new();

@@ -21,8 +21,8 @@
 static void set_cookie(srv *s, req *r, const char *token, int64_t max_age)
 {
     char c[256];
-    snprintf(c, sizeof c, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
-             COOKIE_NAME, token, (long long)max_age, s->tls ? "; Secure" : "");
+    snprintf(c, sizeof c, "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s", COOKIE_NAME,
+             token, (long long)max_age, s->tls ? "; Secure" : "");
     srv_add_header(r, "Set-Cookie", c);
 }
 
@@ -132,7 +132,10 @@ void h_session_get(srv *s, req *r)
     json_str(g, "name", r->who.name);
     json_str(g, "actor", r->who.actor);
     json_str(g, "platform", r->who.role == TY_ROLE_PLATFORM ? r->who.platform_code : NULL);
-    json_str(g, "via", r->via == AUTH_COOKIE ? "cookie" : r->via == AUTH_KEY ? "api_key" : "bearer");
+    json_str(g, "via",
+             r->via == AUTH_COOKIE ? "cookie"
+             : r->via == AUTH_KEY  ? "api_key"
+                                   : "bearer");
     yajl_gen_map_close(g);
     ty_buf b = {0};
     if (json_finish(g, &b) == TY_OK)

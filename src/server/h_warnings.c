@@ -22,7 +22,8 @@ static void param_member(yajl_gen g, void *ctx)
     json_str(g, "parameter", ctx);
 }
 
-#define BAD_PARAM(r, name, ...) srv_error_with(r, SE_INVALID_PARAMETER, param_member, name, __VA_ARGS__)
+#define BAD_PARAM(r, name, ...) \
+    srv_error_with(r, SE_INVALID_PARAMETER, param_member, name, __VA_ARGS__)
 
 static int is_platform(const req *r)
 {
@@ -172,8 +173,9 @@ void h_warnings_list(srv *s, req *r)
     if (e != TY_OK) {
         yajl_gen_free(lc.g);
         if (e == TY_EINVAL) /* a filter the store refuses (too long, bad characters) */
-            srv_error(r, SE_INVALID_PARAMETER, "a filter is out of its limits (entity kind up to "
-                                               "32, keys up to 256 bytes)");
+            srv_error(r, SE_INVALID_PARAMETER,
+                      "a filter is out of its limits (entity kind up to "
+                      "32, keys up to 256 bytes)");
         else
             srv_error_ty(r, e, "listing warnings");
         return;
@@ -383,8 +385,8 @@ static void act(srv *s, req *r, int what)
     if (e == TY_ENOENT)
         srv_error(r, SE_NOT_FOUND, "there is no warning %lld", (long long)id);
     else if (e == TY_EINVAL)
-        srv_error(r, SE_CONFLICT, "warning %lld: %s", (long long)id,
-                  err[0] ? err : "not in a state that allows this");
+        srv_error(r, SE_CONFLICT, "%s",
+                  err[0] ? err : "the warning is not in a state that allows this");
     else if (e != TY_OK)
         srv_error_ty(r, e, err);
     else

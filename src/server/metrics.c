@@ -99,9 +99,10 @@ ty_err srv_metrics_render(srv *s, ty_buf *b)
 {
     if (srv_nroutes + 1 > MAX_ROUTES)
         return TY_ELIMIT;
-    TY_TRY(ty_buf_printf(b, "# HELP tianyan_build_info Version of the running server.\n"
-                            "# TYPE tianyan_build_info gauge\n"
-                            "tianyan_build_info{version=\"%s\"} 1\n",
+    TY_TRY(ty_buf_printf(b,
+                         "# HELP tianyan_build_info Version of the running server.\n"
+                         "# TYPE tianyan_build_info gauge\n"
+                         "tianyan_build_info{version=\"%s\"} 1\n",
                          TY_VERSION));
     TY_TRY(ty_buf_printf(b,
                          "# HELP tianyan_start_time_seconds When the server started (Unix time).\n"
@@ -138,8 +139,9 @@ ty_err srv_metrics_render(srv *s, ty_buf *b)
                  i < srv_nroutes ? srv_routes[i].method : "any");
         for (size_t k = 0; k < NBUCKETS; k++) {
             cum += atomic_load(&m.hist[r][k]);
-            TY_TRY(ty_buf_printf(b, "tianyan_http_request_duration_seconds_bucket{%s,le=\"%g\"} "
-                                    "%llu\n",
+            TY_TRY(ty_buf_printf(b,
+                                 "tianyan_http_request_duration_seconds_bucket{%s,le=\"%g\"} "
+                                 "%llu\n",
                                  lbl, buckets[k], cum));
         }
         cum += atomic_load(&m.hist[r][NBUCKETS]);

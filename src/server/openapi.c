@@ -33,24 +33,23 @@ static const struct {
                 "\"expires\":{\"type\":\"string\",\"format\":\"date-time\"},"
                 "\"csrf_token\":{\"type\":\"string\",\"nullable\":true},"
                 "\"token\":{\"type\":\"string\",\"nullable\":true}}}"},
-    {"Warning",
-     "{\"type\":\"object\",\"required\":[\"id\",\"level\",\"state\",\"detector\","
-     "\"entity_kind\",\"entity_id\"],\"properties\":{"
-     "\"id\":{\"type\":\"integer\"},"
-     "\"level\":{\"type\":\"string\",\"enum\":[\"I\",\"II\",\"III\",\"IV\"]},"
-     "\"level_zh\":{\"type\":\"string\"},\"colour\":{\"type\":\"string\"},"
-     "\"risk\":{\"type\":\"string\",\"enum\":[\"low\",\"medium\",\"high\",\"serious\"]},"
-     "\"state\":{\"type\":\"string\",\"enum\":[\"open\",\"acknowledged\",\"resolved\"]},"
-     "\"silenced\":{\"type\":\"boolean\"},\"detector\":{\"type\":\"string\"},"
-     "\"entity_kind\":{\"type\":\"string\"},\"entity_id\":{\"type\":\"string\"},"
-     "\"platform\":{\"type\":\"string\",\"nullable\":true},"
-     "\"display_name\":{\"type\":\"string\",\"nullable\":true},"
-     "\"group\":{\"type\":\"string\",\"nullable\":true},"
-     "\"opened\":{\"type\":\"string\",\"format\":\"date-time\"},"
-     "\"updated\":{\"type\":\"string\",\"format\":\"date-time\"},"
-     "\"resolved\":{\"type\":\"string\",\"format\":\"date-time\",\"nullable\":true},"
-     "\"first_event\":{\"type\":\"string\",\"format\":\"date-time\"},"
-     "\"last_event\":{\"type\":\"string\",\"format\":\"date-time\"}}}"},
+    {"Warning", "{\"type\":\"object\",\"required\":[\"id\",\"level\",\"state\",\"detector\","
+                "\"entity_kind\",\"entity_id\"],\"properties\":{"
+                "\"id\":{\"type\":\"integer\"},"
+                "\"level\":{\"type\":\"string\",\"enum\":[\"I\",\"II\",\"III\",\"IV\"]},"
+                "\"level_zh\":{\"type\":\"string\"},\"colour\":{\"type\":\"string\"},"
+                "\"risk\":{\"type\":\"string\",\"enum\":[\"low\",\"medium\",\"high\",\"serious\"]},"
+                "\"state\":{\"type\":\"string\",\"enum\":[\"open\",\"acknowledged\",\"resolved\"]},"
+                "\"silenced\":{\"type\":\"boolean\"},\"detector\":{\"type\":\"string\"},"
+                "\"entity_kind\":{\"type\":\"string\"},\"entity_id\":{\"type\":\"string\"},"
+                "\"platform\":{\"type\":\"string\",\"nullable\":true},"
+                "\"display_name\":{\"type\":\"string\",\"nullable\":true},"
+                "\"group\":{\"type\":\"string\",\"nullable\":true},"
+                "\"opened\":{\"type\":\"string\",\"format\":\"date-time\"},"
+                "\"updated\":{\"type\":\"string\",\"format\":\"date-time\"},"
+                "\"resolved\":{\"type\":\"string\",\"format\":\"date-time\",\"nullable\":true},"
+                "\"first_event\":{\"type\":\"string\",\"format\":\"date-time\"},"
+                "\"last_event\":{\"type\":\"string\",\"format\":\"date-time\"}}}"},
     {"WarningFull",
      "{\"allOf\":[{\"$ref\":\"#/components/schemas/Warning\"},{\"type\":\"object\","
      "\"properties\":{\"rule_version\":{\"type\":\"string\"},"
@@ -278,8 +277,9 @@ static void operation(yajl_gen g, const route *rt)
     if (rt->request_schema) {
         json_key(g, "requestBody");
         yajl_gen_map_open(g);
-        json_bool(g, "required", rt->body == BODY_EVENTS || rt->handler == h_session_open ||
-                                     rt->handler == h_warning_silence);
+        json_bool(g, "required",
+                  rt->body == BODY_EVENTS || rt->handler == h_session_open ||
+                      rt->handler == h_warning_silence);
         json_key(g, "content");
         yajl_gen_map_open(g);
         const char *types[] = {"application/x-ndjson", "text/csv"};
@@ -400,15 +400,17 @@ ty_err ty_server_openapi(ty_buf *out, int pretty)
     json_str(g, "type", "apiKey");
     json_str(g, "in", "cookie");
     json_str(g, "name", "ty_session");
-    json_str(g, "description", "set by POST /api/v1/session; unsafe methods also need the "
-                               "X-CSRF-Token header");
+    json_str(g, "description",
+             "set by POST /api/v1/session; unsafe methods also need the "
+             "X-CSRF-Token header");
     yajl_gen_map_close(g);
     json_key(g, "bearer");
     yajl_gen_map_open(g);
     json_str(g, "type", "http");
     json_str(g, "scheme", "bearer");
-    json_str(g, "description", "a session token (POST /api/v1/session with \"token\": true) or "
-                               "a platform API key (tyk_…)");
+    json_str(g, "description",
+             "a session token (POST /api/v1/session with \"token\": true) or "
+             "a platform API key (tyk_…)");
     yajl_gen_map_close(g);
     yajl_gen_map_close(g);
     json_key(g, "schemas");
@@ -453,8 +455,8 @@ ty_err ty_server_api_markdown(ty_buf *b)
         const route *rt = &srv_routes[i];
         char roles[160];
         roles_text(rt->roles, roles, sizeof roles);
-        TY_TRY(ty_buf_printf(b, "\n### %s %s\n\n%s\n\n- **Roles:** %s%s\n", rt->method,
-                             rt->path, rt->description, roles,
+        TY_TRY(ty_buf_printf(b, "\n### %s %s\n\n%s\n\n- **Roles:** %s%s\n", rt->method, rt->path,
+                             rt->description, roles,
                              rt->flags & RF_KEY_ONLY       ? " (with an API key)"
                              : rt->flags & RF_SESSION_ONLY ? " (with a session)"
                                                            : ""));
@@ -462,10 +464,9 @@ ty_err ty_server_api_markdown(ty_buf *b)
             TY_TRY(ty_buf_printf(b, "- **Request body:** `%s` (%s)\n", rt->request_schema,
                                  rt->body == BODY_EVENTS ? "application/x-ndjson or text/csv"
                                                          : "application/json"));
-        TY_TRY(ty_buf_printf(b, "- **Success:** %d%s%s%s\n", rt->ok_status,
-                             rt->response_schema ? " `" : "",
-                             rt->response_schema ? rt->response_schema : "",
-                             rt->response_schema ? "`" : ""));
+        TY_TRY(ty_buf_printf(
+            b, "- **Success:** %d%s%s%s\n", rt->ok_status, rt->response_schema ? " `" : "",
+            rt->response_schema ? rt->response_schema : "", rt->response_schema ? "`" : ""));
         srv_err errs[24];
         size_t ne = route_errors(rt, errs);
         TY_TRY(ty_buf_puts(b, "- **Errors:**"));
@@ -488,7 +489,7 @@ ty_err ty_server_api_markdown(ty_buf *b)
                              srv_err_code((srv_err)e), srv_err_message((srv_err)e)));
     TY_TRY(ty_buf_puts(b, "\n## Schemas\n"));
     for (size_t i = 0; i < NSCHEMAS; i++)
-        TY_TRY(ty_buf_printf(b, "\n### %s\n\n```json\n%s\n```\n", schemas[i].name,
-                             schemas[i].json));
+        TY_TRY(
+            ty_buf_printf(b, "\n### %s\n\n```json\n%s\n```\n", schemas[i].name, schemas[i].json));
     return TY_OK;
 }

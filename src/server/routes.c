@@ -9,9 +9,8 @@
 
 #include "server_impl.h"
 
-#define R_READERS                                                                       \
-    (ROLE(TY_ROLE_ADMIN) | ROLE(TY_ROLE_ANALYST) | ROLE(TY_ROLE_EXPERT) |               \
-     ROLE(TY_ROLE_PLATFORM))
+#define R_READERS \
+    (ROLE(TY_ROLE_ADMIN) | ROLE(TY_ROLE_ANALYST) | ROLE(TY_ROLE_EXPERT) | ROLE(TY_ROLE_PLATFORM))
 #define R_TRIAGE (ROLE(TY_ROLE_ADMIN) | ROLE(TY_ROLE_ANALYST))
 #define R_SIGNED (ROLES_ALL & ~ROLE(TY_ROLE_PUBLIC))
 
@@ -46,8 +45,7 @@ const route srv_routes[] = {
      "Answers 200 when the store answers a query and the ingest writer runs, 503 otherwise "
      "(for load balancers: take the instance out of rotation).",
      p_none, NULL, "Health", 200, NULL},
-    {"GET", "/metrics", h_metrics, ROLES_ALL, 0, BODY_NONE, "operations",
-     "Prometheus metrics",
+    {"GET", "/metrics", h_metrics, ROLES_ALL, 0, BODY_NONE, "operations", "Prometheus metrics",
      "Requests by route and status, request latency histogram, errors by code, ingest counts "
      "and rejects by class, the writer's backlog, warnings by level and state, in the "
      "Prometheus text exposition format 0.0.4.",
@@ -62,11 +60,11 @@ const route srv_routes[] = {
      "With \"token\": true no cookie is set and the answer carries the session token, for "
      "scripts that send it as Authorization: Bearer (no CSRF token is needed then).",
      p_none, "LoginRequest", "Session", 200, NULL},
-    {"GET", "/api/v1/session", h_session_get, R_SIGNED, 0, BODY_NONE, "sessions",
-     "who am I", "The principal the request is authenticated as.", p_none, NULL, "Principal",
-     200, NULL},
-    {"DELETE", "/api/v1/session", h_session_end, R_SIGNED, RF_SESSION_ONLY, BODY_NONE,
-     "sessions", "sign out", "Ends the session (cookie or bearer session token) and clears the "
+    {"GET", "/api/v1/session", h_session_get, R_SIGNED, 0, BODY_NONE, "sessions", "who am I",
+     "The principal the request is authenticated as.", p_none, NULL, "Principal", 200, NULL},
+    {"DELETE", "/api/v1/session", h_session_end, R_SIGNED, RF_SESSION_ONLY, BODY_NONE, "sessions",
+     "sign out",
+     "Ends the session (cookie or bearer session token) and clears the "
      "cookie.",
      p_none, NULL, NULL, 204, NULL},
     {"GET", "/api/v1/warnings", h_warnings_list, R_READERS, 0, BODY_NONE, "warnings",
@@ -85,14 +83,15 @@ const route srv_routes[] = {
      "Acknowledges an open warning; recorded in its history and the audit trail with the "
      "principal as actor. 409 when it is resolved or already acknowledged.",
      p_id, "AckRequest", "WarningDetail", 200, NULL},
-    {"POST", "/api/v1/warnings/{id}/silence", h_warning_silence, R_TRIAGE, 0, BODY_JSON,
-     "warnings", "silence",
+    {"POST", "/api/v1/warnings/{id}/silence", h_warning_silence, R_TRIAGE, 0, BODY_JSON, "warnings",
+     "silence",
      "Silences an active warning until a wall-clock time (`until`, RFC 3339) or for a duration "
      "(`for`: 90m, 12h, 3d); `reason` is required. Silencing again replaces the end.",
      p_id, "SilenceRequest", "WarningDetail", 200, NULL},
     {"POST", "/api/v1/warnings/{id}/unsilence", h_warning_unsilence, R_TRIAGE, 0, BODY_JSON,
-     "warnings", "end a silence", "Ends the silence of an active warning now. 409 when it is "
-                                  "not silenced.",
+     "warnings", "end a silence",
+     "Ends the silence of an active warning now. 409 when it is "
+     "not silenced.",
      p_id, "UnsilenceRequest", "WarningDetail", 200, NULL},
     {"POST", "/api/v1/events", h_events_post, ROLE(TY_ROLE_PLATFORM), RF_KEY_ONLY, BODY_EVENTS,
      "ingest", "send events",
@@ -129,9 +128,8 @@ static int split(char *p, char **seg, int max)
     return n;
 }
 
-const route *srv_route_match(const char *method, const char *path, char *scratch,
-                             size_t scratchn, const char **params, int *path_known, char *allow,
-                             size_t allown)
+const route *srv_route_match(const char *method, const char *path, char *scratch, size_t scratchn,
+                             const char **params, int *path_known, char *allow, size_t allown)
 {
     *path_known = 0;
     if (allown)

@@ -34,34 +34,36 @@
 /* X(enum, HTTP status, code, message): the API's error codes. The code is
  * stable (clients branch on it); the message is the default text, replaced by
  * a more precise one where the handler knows more. */
-#define SRV_ERR_LIST(X)                                                                        \
+#define SRV_ERR_LIST(X)                                                                       \
     X(SE_BAD_REQUEST, 400, "bad_request", "the request is malformed")                         \
-    X(SE_INVALID_JSON, 400, "invalid_json",                                                    \
-      "the body must be one JSON object in UTF-8 (Content-Type: application/json)")            \
+    X(SE_INVALID_JSON, 400, "invalid_json",                                                   \
+      "the body must be one JSON object in UTF-8 (Content-Type: application/json)")           \
     X(SE_INVALID_PARAMETER, 400, "invalid_parameter", "a parameter is not valid")             \
-    X(SE_INVALID_EVENTS, 400, "invalid_events",                                                \
+    X(SE_INVALID_EVENTS, 400, "invalid_events",                                               \
       "no event of the body could be accepted; each rejected line is listed in errors")       \
     X(SE_UNAUTHENTICATED, 401, "unauthenticated",                                             \
       "sign in first: a session cookie, or Authorization: Bearer with a session token or a "  \
-      "platform API key")                                                                      \
+      "platform API key")                                                                     \
     X(SE_INVALID_CREDENTIALS, 401, "invalid_credentials",                                     \
       "the name or password is wrong, or the account is disabled")                            \
     X(SE_INVALID_TOKEN, 401, "invalid_token",                                                 \
       "the session token or API key is unknown, expired or revoked; sign in again or ask an " \
-      "admin for a new key")                                                                   \
+      "admin for a new key")                                                                  \
     X(SE_FORBIDDEN, 403, "forbidden", "your role may not do this")                            \
-    X(SE_CSRF, 403, "csrf_failed",                                                             \
+    X(SE_CSRF, 403, "csrf_failed",                                                            \
       "send the CSRF token of your session in the X-CSRF-Token header")                       \
     X(SE_NOT_FOUND, 404, "not_found", "there is no such resource")                            \
     X(SE_METHOD, 405, "method_not_allowed", "this path does not take that method")            \
     X(SE_CONFLICT, 409, "conflict", "the resource is not in a state that allows this")        \
     X(SE_TOO_LARGE, 413, "payload_too_large", "the body is larger than this route accepts")   \
-    X(SE_MEDIA_TYPE, 415, "unsupported_media_type", "the Content-Type is not one this route " \
-                                                    "accepts")                                 \
+    X(SE_MEDIA_TYPE, 415, "unsupported_media_type",                                           \
+      "the Content-Type is not one this route "                                               \
+      "accepts")                                                                              \
     X(SE_TOO_MANY, 429, "too_many_requests", "the server is busy; retry after Retry-After")   \
     X(SE_HEADERS, 431, "too_many_headers", "the request has too many header fields")          \
-    X(SE_INTERNAL, 500, "internal", "the server failed; the request id identifies it in the " \
-                                    "server's log")                                            \
+    X(SE_INTERNAL, 500, "internal",                                                           \
+      "the server failed; the request id identifies it in the "                               \
+      "server's log")                                                                         \
     X(SE_UNAVAILABLE, 503, "unavailable", "the server cannot serve this now")
 
 typedef enum srv_err {
@@ -107,7 +109,7 @@ typedef struct route {
     const char *tag;
     const char *summary;
     const char *description;
-    const route_param *params; /* terminated by {NULL} */
+    const route_param *params;   /* terminated by {NULL} */
     const char *request_schema;  /* components/schemas name, or NULL */
     const char *response_schema; /* components/schemas name, or NULL (no body) */
     int ok_status;               /* 200, 204 */
@@ -122,9 +124,8 @@ extern const size_t srv_nroutes;
 /* The route of method + path; *params gets the {param} values (pointing into
  * a copy kept in r). NULL with *path_known set when the path matches another
  * method only (405), NULL with it clear when nothing matches (404). */
-const route *srv_route_match(const char *method, const char *path, char *scratch,
-                             size_t scratchn, const char **params, int *path_known,
-                             char *allow, size_t allown);
+const route *srv_route_match(const char *method, const char *path, char *scratch, size_t scratchn,
+                             const char **params, int *path_known, char *allow, size_t allown);
 
 /* ---------------------------------------------------------------- metrics */
 
@@ -195,6 +196,7 @@ struct req {
     ty_buf body;
     uint64_t body_bytes;
     uint64_t body_max;
+    uint64_t discarded; /* bytes dropped after a refusal */
     /* ingest */
     ty_ingest *ig;
     ty_format fmt;
