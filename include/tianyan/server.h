@@ -110,12 +110,18 @@ ty_err ty_server_api_markdown(ty_buf *out);
 
 /*
  * Runs the server until SIGINT or SIGTERM: opens the store, starts the ingest
- * writer and the HTTP daemon, then on the signal stops accepting connections,
+ * writer and the HTTP daemon. On SIGHUP, reload (may be NULL) reads the
+ * settings again from the same sources; the reloadable keys take effect for
+ * the requests that follow, a change to any other key is logged as needing a
+ * restart, and settings that do not load are logged and ignored (the server
+ * keeps the ones it has). On SIGINT or SIGTERM it stops accepting connections,
  * lets requests in progress finish (up to shutdown_timeout), commits what was
  * ingested and closes the store. Logs JSON lines to stderr. TY_OK after a clean
  * shutdown; otherwise err says what failed (a port in use, an unreadable
  * certificate, a store that cannot be opened).
  */
-ty_err ty_server_run(const ty_server_conf *c, char *err, size_t errn);
+typedef ty_err (*ty_server_reload_fn)(void *ctx, ty_server_conf *c, char *err, size_t errn);
+ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *ctx, char *err,
+                     size_t errn);
 
 #endif

@@ -5,7 +5,8 @@
  * overriding the one before: the defaults, the INI file of --config, the
  * environment (TIANYAN_<KEY>), then the flags (--key-name VALUE or
  * --key-name=VALUE). A bad value is refused naming the key and its source.
- * --openapi, --api-md and --config-md print the generated documents.
+ * --openapi, --api-md and --config-md print the generated documents. On SIGHUP
+ * the server calls load() again, so the same sources give the new settings.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,10 +68,61 @@ static ty_err openapi_pretty(ty_buf *out)
     return e == TY_OK ? ty_buf_putc(out, '\n') : e;
 }
 
+/* The sources of the settings, kept to read them again on SIGHUP. */
+typedef struct sources {
+    int argc;
+    char **argv;
+    const char *config;
+} sources;
+
+/* Defaults, then the file, the environment and the flags, each over the one
+ * before. TY_EUSAGE for a malformed command line. */
+static ty_err load(void *ctx, ty_server_conf *conf, char *err, size_t errn)
+{
+    const sources *src = ctx;
+    ty_server_conf_defaults(conf);
+    ty_err e = TY_OK;
+    if (src->config)
+        e = ty_server_conf_load_file(conf, src->config, err, errn);
+    if (e == TY_OK)
+        e = ty_server_conf_load_env(conf, err, errn);
+    for (int i = 1; e == TY_OK && i < src->argc; i++) {
+        const char *a = src->argv[i];
+        if (strncmp(a, "--", 2) != 0) {
+            snprintf(err, errn, "unexpected argument \"%s\" (settings are --key VALUE)", a);
+            return TY_EUSAGE;
+        }
+        char name[80], where[96];
+        const char *val = NULL, *eq = strchr(a, '=');
+        if (eq) {
+            snprintf(name, sizeof name, "%.*s", (int)(eq - a - 2), a + 2);
+            val = eq + 1;
+        } else {
+            snprintf(name, sizeof name, "%s", a + 2);
+            if (i + 1 >= src->argc) {
+                snprintf(err, errn, "--%s: a value is required", name);
+                return TY_EUSAGE;
+            }
+            val = src->argv[++i];
+        }
+        if (strcmp(name, "config") == 0)
+            continue;
+        if (strchr(name, '_')) {
+            snprintf(err, errn, "--%s: flags are written with dashes", name);
+            return TY_EUSAGE;
+        }
+        snprintf(where, sizeof where, "--%s", name);
+        e = ty_server_conf_set(conf, name, val, where, err, errn);
+        if (e == TY_ENOENT)
+            e = TY_EUSAGE;
+    }
+    return e;
+}
+
 int cmd_serve(const cli_cmd *c, int argc, char **argv)
 {
     /* first pass: the modes and --config, which decide what the rest means */
-    const char *config = NULL;
+    sources src = {argc, argv, NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -84,56 +136,17 @@ int cmd_serve(const cli_cmd *c, int argc, char **argv)
         if (strcmp(a, "--config-md") == 0)
             return print_doc(ty_server_conf_markdown);
         if (strcmp(a, "--config") == 0 && i + 1 < argc)
-            config = argv[i + 1];
+            src.config = argv[i + 1];
         else if (strncmp(a, "--config=", 9) == 0)
-            config = a + 9;
+            src.config = a + 9;
     }
     ty_server_conf *conf = malloc(sizeof *conf);
     if (!conf) {
         fprintf(stderr, "tianyan serve: out of memory\n");
         return CLI_FAIL;
     }
-    ty_server_conf_defaults(conf);
     char err[1024];
-    ty_err e = TY_OK;
-    if (config)
-        e = ty_server_conf_load_file(conf, config, err, sizeof err);
-    if (e == TY_OK)
-        e = ty_server_conf_load_env(conf, err, sizeof err);
-    /* the flags, in order */
-    for (int i = 1; e == TY_OK && i < argc; i++) {
-        const char *a = argv[i];
-        if (strncmp(a, "--", 2) != 0) {
-            snprintf(err, sizeof err, "unexpected argument \"%s\" (settings are --key VALUE)", a);
-            e = TY_EUSAGE;
-            break;
-        }
-        char name[80], src[96];
-        const char *val = NULL, *eq = strchr(a, '=');
-        if (eq) {
-            snprintf(name, sizeof name, "%.*s", (int)(eq - a - 2), a + 2);
-            val = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a + 2);
-            if (i + 1 >= argc) {
-                snprintf(err, sizeof err, "--%s: a value is required", name);
-                e = TY_EUSAGE;
-                break;
-            }
-            val = argv[++i];
-        }
-        if (strcmp(name, "config") == 0)
-            continue;
-        if (strchr(name, '_')) {
-            snprintf(err, sizeof err, "--%s: flags are written with dashes", name);
-            e = TY_EUSAGE;
-            break;
-        }
-        snprintf(src, sizeof src, "--%s", name);
-        e = ty_server_conf_set(conf, name, val, src, err, sizeof err);
-        if (e == TY_ENOENT)
-            e = TY_EUSAGE;
-    }
+    ty_err e = load(&src, conf, err, sizeof err);
     if (e == TY_OK)
         e = ty_server_conf_check(conf, err, sizeof err);
     if (e != TY_OK) {
@@ -143,7 +156,7 @@ int cmd_serve(const cli_cmd *c, int argc, char **argv)
         free(conf);
         return e == TY_EUSAGE || e == TY_EINVAL ? CLI_USAGE : CLI_FAIL;
     }
-    e = ty_server_run(conf, err, sizeof err);
+    e = ty_server_run(conf, load, &src, err, sizeof err);
     free(conf);
     if (e != TY_OK) {
         fprintf(stderr, "tianyan serve: %s\n", err);

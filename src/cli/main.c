@@ -78,7 +78,8 @@ static const cli_cmd commands[] = {
      "in progress finish and commits what was ingested. Binds 127.0.0.1:8080 by default. "
      "Settings come from the table below: the --config INI file, then TIANYAN_<KEY> environment "
      "variables, then flags, each overriding the one before; a bad value is refused naming the "
-     "key and where it came from. Logs are JSON lines on standard error. Exit status: 0 after a "
+     "key and where it came from. SIGHUP reads them again (the reloadable keys take effect). Logs "
+     "are JSON lines on standard error. Exit status: 0 after a "
      "clean stop, 1 failure (port in use, store unreadable), 2 usage or configuration error.",
      serve_opts, cmd_serve},
     {"simulate", "write realistic multi-platform demo feeds with injected incidents",

@@ -390,7 +390,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     srv_metrics_request(r->route_idx, status, secs);
     if (r->has_err)
         srv_metrics_error(r->err);
-    if (s->conf.access_log) {
+    if (srv_conf(s)->access_log) {
         yajl_gen g = log_start("info", "request");
         if (g) {
             json_str(g, "request_id", r->id);
@@ -471,9 +471,9 @@ static void begin(srv *s, req *r)
 {
     int nh = 0;
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, (MHD_KeyValueIterator)count_header, &nh);
-    if (nh > s->conf.max_headers) {
+    if (nh > srv_conf(s)->max_headers) {
         srv_error(r, SE_HEADERS, "the request has %d header fields; at most %lld are accepted", nh,
-                  (long long)s->conf.max_headers);
+                  (long long)srv_conf(s)->max_headers);
         return;
     }
     int path_known;
@@ -503,8 +503,8 @@ static void begin(srv *s, req *r)
     }
     /* the body's size and type before anything is read */
     const char *cl = srv_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    r->body_max = rt->body == BODY_EVENTS ? (uint64_t)s->conf.max_ingest_bytes
-                                          : (uint64_t)s->conf.max_body_bytes;
+    r->body_max = rt->body == BODY_EVENTS ? (uint64_t)srv_conf(s)->max_ingest_bytes
+                                          : (uint64_t)srv_conf(s)->max_body_bytes;
     if (cl) {
         char *end;
         errno = 0;
@@ -686,6 +686,14 @@ static ty_err open_store(const ty_server_conf *c, int reader, ty_store **st, cha
     return e;
 }
 
+static void free_confs(srv *s)
+{
+    free(atomic_load(&s->live));
+    for (size_t i = 0; i < s->nretired; i++)
+        free(s->retired[i]);
+    free(s->retired);
+}
+
 static void close_all(srv *s)
 {
     if (s->writer)
@@ -698,7 +706,62 @@ static void close_all(srv *s)
     s->readers.nfree = 0;
 }
 
-ty_err ty_server_run(const ty_server_conf *c, char *err, size_t errn)
+/* SIGHUP: reads the settings again and swaps in the reloadable ones. */
+static void reload_conf(srv *s, ty_server_reload_fn reload, void *ctx)
+{
+    if (!reload) {
+        srv_log(s, "warn", "SIGHUP: this server was started without a way to reload",
+                (const char *)NULL);
+        return;
+    }
+    ty_server_conf *n = malloc(sizeof *n);
+    ty_server_conf **grown = realloc(s->retired, (s->nretired + 1) * sizeof *grown);
+    if (!n || !grown) {
+        free(n);
+        if (grown)
+            s->retired = grown;
+        srv_log(s, "error", "reload failed: out of memory", (const char *)NULL);
+        return;
+    }
+    s->retired = grown;
+    char err[1024] = "";
+    ty_err e = reload(ctx, n, err, sizeof err);
+    if (e == TY_OK)
+        e = ty_server_conf_check(n, err, sizeof err);
+    if (e != TY_OK) {
+        free(n);
+        srv_log(s, "error", "reload refused; the settings in force are kept", "detail", err,
+                (const char *)NULL);
+        return;
+    }
+    size_t nk;
+    const ty_conf_key *k = ty_server_conf_keys(&nk);
+    char changed[1024] = "", pending[1024] = "";
+    const ty_server_conf *cur = srv_conf(s);
+    for (size_t i = 0; i < nk; i++) {
+        size_t sz = k[i].type == TY_CONF_STRING ? TY_CONF_STR_MAX : sizeof(int64_t);
+        char *nf = (char *)n + k[i].off;
+        int differs = memcmp(nf, (const char *)cur + k[i].off, sz) != 0;
+        if (!k[i].reloadable) {
+            if (memcmp(nf, (const char *)&s->conf + k[i].off, sz) != 0) {
+                size_t l = strlen(pending);
+                snprintf(pending + l, sizeof pending - l, "%s%s", l ? " " : "", k[i].key);
+            }
+            memcpy(nf, (const char *)&s->conf + k[i].off, sz); /* as started */
+        } else if (differs) {
+            size_t l = strlen(changed);
+            snprintf(changed + l, sizeof changed - l, "%s%s", l ? " " : "", k[i].key);
+        }
+    }
+    s->retired[s->nretired++] = atomic_exchange(&s->live, n);
+    srv_log(s, "info", "reloaded", "changed", changed, (const char *)NULL);
+    if (pending[0])
+        srv_log(s, "warn", "these settings changed but take effect only after a restart", "keys",
+                pending, (const char *)NULL);
+}
+
+ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *reload_ctx,
+                     char *err, size_t errn)
 {
     TY_TRY(ty_server_conf_check(c, err, errn));
     if (sodium_init() < 0) {
@@ -709,6 +772,13 @@ ty_err ty_server_run(const ty_server_conf *c, char *err, size_t errn)
     if (!s)
         return TY_ENOMEM;
     s->conf = *c;
+    ty_server_conf *first = malloc(sizeof *first);
+    if (!first) {
+        free(s);
+        return TY_ENOMEM;
+    }
+    *first = *c;
+    atomic_init(&s->live, first);
     s->started_ms = ty_now_ms();
     pthread_mutex_init(&s->log_mu, NULL);
     pthread_mutex_init(&s->readers.mu, NULL);
@@ -806,6 +876,7 @@ ty_err ty_server_run(const ty_server_conf *c, char *err, size_t errn)
         free(cert);
         free(key);
         pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+        free_confs(s);
         free(s);
         return e;
     }
@@ -820,7 +891,7 @@ ty_err ty_server_run(const ty_server_conf *c, char *err, size_t errn)
         if (sigwait(&sigs, &sig) != 0)
             continue;
         if (sig == SIGHUP) {
-            srv_log(s, "info", "SIGHUP: nothing to reload in this version", (const char *)NULL);
+            reload_conf(s, reload, reload_ctx);
             continue;
         }
         break;
@@ -851,6 +922,7 @@ ty_err ty_server_run(const ty_server_conf *c, char *err, size_t errn)
     pthread_mutex_destroy(&s->log_mu);
     pthread_mutex_destroy(&s->readers.mu);
     pthread_cond_destroy(&s->readers.cv);
+    free_confs(s);
     free(s);
     pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
     if (we != TY_OK) {

@@ -24,7 +24,7 @@
 static void refuse(srv *s, req *r, const char *why, const char *msg)
 {
     char ra[16];
-    snprintf(ra, sizeof ra, "%lld", (long long)s->conf.retry_after);
+    snprintf(ra, sizeof ra, "%lld", (long long)srv_conf(s)->retry_after);
     srv_metrics_ingest_refused(why);
     srv_error(r, SE_TOO_MANY, "%s; send the body again in %s s (nothing of it was stored)", msg,
               ra);
@@ -33,14 +33,14 @@ static void refuse(srv *s, req *r, const char *why, const char *msg)
 
 void ingest_begin(srv *s, req *r)
 {
-    if (atomic_fetch_add(&s->ingest_inflight, 1) >= s->conf.ingest_concurrency) {
+    if (atomic_fetch_add(&s->ingest_inflight, 1) >= srv_conf(s)->ingest_concurrency) {
         atomic_fetch_sub(&s->ingest_inflight, 1);
         refuse(s, r, "concurrency", "too many ingest requests in progress");
         return;
     }
     r->ingest_slot = 1;
     size_t cap = 0, q = ty_writer_backlog(s->writer, &cap);
-    if (q * 100 >= cap * (size_t)s->conf.ingest_queue_percent) {
+    if (q * 100 >= cap * (size_t)srv_conf(s)->ingest_queue_percent) {
         ingest_release(s, r);
         refuse(s, r, "backlog", "the store's writer is behind");
         return;
@@ -50,7 +50,7 @@ void ingest_begin(srv *s, req *r)
     snprintf(r->source, sizeof r->source, "http:%s", r->id);
     io.sub.platform = r->who.platform;
     io.sub.source = r->source;
-    io.sub.max_errors = (size_t)s->conf.ingest_max_errors;
+    io.sub.max_errors = (size_t)srv_conf(s)->ingest_max_errors;
     io.format = r->fmt;
     ty_err e = ty_ingest_begin(&r->ig, s->writer, &io);
     if (e != TY_OK) {

@@ -62,11 +62,11 @@ void h_session_open(srv *s, req *r)
         return;
     }
     int want_token = vt && YAJL_IS_TRUE(vt);
-    if (atomic_fetch_add(&s->logins, 1) >= s->conf.login_concurrency) {
+    if (atomic_fetch_add(&s->logins, 1) >= srv_conf(s)->login_concurrency) {
         atomic_fetch_sub(&s->logins, 1);
         yajl_tree_free(body);
         char ra[16];
-        snprintf(ra, sizeof ra, "%lld", (long long)s->conf.retry_after);
+        snprintf(ra, sizeof ra, "%lld", (long long)srv_conf(s)->retry_after);
         srv_error(r, SE_TOO_MANY, "too many sign-ins at once; retry in %s s", ra);
         srv_add_header(r, "Retry-After", ra);
         return;
@@ -87,7 +87,7 @@ void h_session_open(srv *s, req *r)
         return;
     }
     char token[TY_TOKEN_LEN + 1], csrf[TY_TOKEN_LEN + 1];
-    int64_t ttl = s->conf.session_ttl;
+    int64_t ttl = srv_conf(s)->session_ttl;
     open_ctx oc = {&p, ttl * 1000, token, csrf};
     e = srv_write(s, open_body, &oc);
     if (e != TY_OK) {

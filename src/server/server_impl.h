@@ -147,7 +147,10 @@ typedef struct store_pool {
 } store_pool;
 
 struct srv {
-    ty_server_conf conf;
+    ty_server_conf conf;            /* as started: the keys that are not reloadable */
+    _Atomic(ty_server_conf *) live; /* the settings in force (srv_conf) */
+    ty_server_conf **retired;       /* snapshots replaced by reloads, freed at exit */
+    size_t nretired;
     struct MHD_Daemon *d;
     int tls;
     store_pool readers;
@@ -160,6 +163,13 @@ struct srv {
     atomic_int stopping;
     int64_t started_ms;
 };
+
+/* The settings in force. A reload swaps in a new snapshot; an old one stays
+ * valid until the server stops, so a request may keep the pointer it read. */
+static inline const ty_server_conf *srv_conf(srv *s)
+{
+    return atomic_load(&s->live);
+}
 
 ty_store *srv_reader_get(srv *s);
 void srv_reader_put(srv *s, ty_store *st);

@@ -162,6 +162,43 @@ if [ "$(wc -l < access.jsonl)" -ge 20 ]; then ok; else bad "only $(wc -l < acces
 expect_contains "request id logged" access.jsonl "\"request_id\":\"$rid\",\"remote\":\"127.0.0.1\",\"method\":\"GET\",\"path\":\"/healthz\",\"route\":\"/healthz\",\"status\":200"
 expect_contains "error code logged" access.jsonl '"status":413,"error":"payload_too_large"'
 
+# ---------------------------------------------------------------- SIGHUP
+
+# wait_log FILE TEXT: polls until the log holds TEXT (bounded)
+wait_log() {
+    _i=0
+    while ! grep -qF -- "$2" "$1" && [ $_i -lt 600 ]; do
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+}
+printf 'db = %s
+max_body_bytes = 2048
+' "$DB" > hup.ini
+start_server hup --config hup.ini
+expect_http "before the reload" hb 413 payload_too_large POST /api/v1/session \
+    -H 'Content-Type: application/json' --data-binary @big.txt
+printf 'db = %s
+max_body_bytes = 8192
+threads = 2
+' "$DB" > hup.ini
+kill -HUP "$SERVER_PID"
+wait_log hup.log '"msg":"reloaded"'
+expect_contains "reloaded" hup.log '"msg":"reloaded","changed":"max_body_bytes"'
+expect_contains "restart needed" hup.log '"msg":"these settings changed but take effect only after a restart","keys":"threads"'
+expect_http "after the reload" ha 400 invalid_json POST /api/v1/session \
+    -H 'Content-Type: application/json' --data-binary @big.txt
+printf 'db = %s
+max_body_bytes = lots
+' "$DB" > hup.ini
+kill -HUP "$SERVER_PID"
+wait_log hup.log '"msg":"reload refused'
+expect_contains "bad reload refused" hup.log 'hup.ini:2: max_body_bytes: must be an integer'
+expect_http "the settings in force are kept" hk 400 invalid_json POST /api/v1/session \
+    -H 'Content-Type: application/json' --data-binary @big.txt
+stop_server
+expect_eq "clean exit after reloads" "$STOP_STATUS" 0
+
 # ---------------------------------------------------------------- HTTPS
 
 openssl req -x509 -newkey rsa:2048 -nodes -keyout tls.key -out tls.crt -days 2 \
