@@ -5,7 +5,9 @@
 #  2. the block between the "GENERATED: tianyan serve --config-md" markers of
 #     docs/server.md is exactly `tianyan serve --config-md` (the settings table);
 #  3. the OpenAPI document is valid JSON, names every route of the reference,
-#     and every $ref in it resolves to a schema it defines.
+#     every $ref in it resolves to a schema it defines, and a real OpenAPI
+#     validator accepts it (@apidevtools/swagger-parser, installed by
+#     scripts/install-deps into .deps/npm).
 # On failure the diff is shown with the command that regenerates the file.
 . "$TY_SOURCE/tests/cli/lib.sh"
 
@@ -50,5 +52,18 @@ grep -o '"\$ref": *"#/components/schemas/[A-Za-z]*"' openapi.json | sed 's/.*sch
 sqlite3 :memory: "SELECT key FROM json_each(readfile('openapi.json'), '\$.components.schemas')" | sort -u > schemas.txt
 if [ -s refs.txt ] && [ -z "$(comm -23 refs.txt schemas.txt)" ]; then ok; else
     bad "references to undefined schemas: $(comm -23 refs.txt schemas.txt | tr '\n' ' ')"
+fi
+
+VALIDATOR="$TY_SOURCE/.deps/npm/node_modules/@apidevtools/swagger-parser"
+if [ ! -d "$VALIDATOR" ]; then
+    bad "the OpenAPI validator is not installed (run scripts/install-deps; tests never skip)"
+else
+    node -e 'require(process.argv[1]).validate(process.argv[2]).then(
+        a => console.log("valid: " + a.info.title),
+        e => { console.error(e.message); process.exit(1); })' "$VALIDATOR" "$PWD/openapi.json" > validate.out 2>&1
+    if [ $? -eq 0 ]; then ok; else
+        bad "the OpenAPI validator refuses the document:"
+        sed 's/^/    /' validate.out >&2
+    fi
 fi
 finish
