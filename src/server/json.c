@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <unistr.h>
 #include <yajl/yajl_parse.h>
 
 #include "server_impl.h"
@@ -43,11 +44,29 @@ void json_key(yajl_gen g, const char *k)
     yajl_gen_string(g, (const unsigned char *)k, strlen(k));
 }
 
+/* A string as JSON. Text that is not UTF-8 (a percent-decoded path, a value
+ * cut at a byte limit inside a character) has each bad byte replaced by '?',
+ * so that an answer or a log line is always valid JSON. */
+static void put_string(yajl_gen g, const char *v, size_t n)
+{
+    if (!u8_check((const uint8_t *)v, n)) {
+        yajl_gen_string(g, (const unsigned char *)v, n);
+        return;
+    }
+    char buf[2048];
+    size_t m = n < sizeof buf ? n : sizeof buf;
+    memcpy(buf, v, m);
+    const uint8_t *bad;
+    while ((bad = u8_check((const uint8_t *)buf, m)))
+        buf[bad - (const uint8_t *)buf] = '?';
+    yajl_gen_string(g, (const unsigned char *)buf, m);
+}
+
 void json_str(yajl_gen g, const char *k, const char *v)
 {
     json_key(g, k);
     if (v && *v)
-        yajl_gen_string(g, (const unsigned char *)v, strlen(v));
+        put_string(g, v, strlen(v));
     else
         yajl_gen_null(g);
 }

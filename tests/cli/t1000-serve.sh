@@ -131,6 +131,9 @@ for i in $(seq 1 30); do set -- "$@" -H "X-Flood-$i: $i"; done
 expect_http "header flood" hf 431 too_many_headers GET /healthz "$@"
 expect_http "unknown query parameter" qp 400 invalid_parameter GET /api/v1/openapi.json?x=1
 expect_http "path traversal is no route" pt 404 not_found GET /api/v1/../../etc/passwd --path-as-is
+expect_http "not UTF-8 in the path: still a JSON answer" nu 404 not_found GET '/api/v1/x%ff%fe'
+long=$(printf '%%E4%%B8%%AD%.0s' $(seq 1 30))
+expect_http "a parameter cut inside a character: still JSON" cu 400 invalid_parameter GET "/api/v1/openapi.json?$long=1"
 expect_http "still healthy" h2 200 - GET /healthz
 
 # the OpenAPI document, served and printed, is the same JSON
