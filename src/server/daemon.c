@@ -384,7 +384,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     *con_cls = NULL;
     double secs = (double)(mono_ns() - r->t0_ns) / 1e9;
-    if (r->ig || r->ingest_slot)
+    if (r->ig) /* the body did not arrive whole */
+        ingest_abort(s, r,
+                     toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED   ? "timeout"
+                     : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT    ? "client_abort"
+                     : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown"
+                                                                     : "error");
+    if (r->ingest_slot)
         ingest_release(s, r);
     int status = r->queued ? r->status : 0;
     srv_metrics_request(r->route_idx, status, secs);
@@ -613,7 +619,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->body_bytes += n;
         if (r->body_bytes > r->body_max) {
             if (r->ig)
-                ingest_release(s, r);
+                ingest_abort(s, r, "payload_too_large");
             srv_error(r, SE_TOO_LARGE, "the body is longer than the %llu bytes %s %s accepts",
                       (unsigned long long)r->body_max, r->rt ? r->rt->method : method,
                       r->rt ? r->rt->path : url);

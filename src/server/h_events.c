@@ -31,6 +31,65 @@ static void refuse(srv *s, req *r, const char *why, const char *msg)
     srv_add_header(r, "Retry-After", ra);
 }
 
+/* On the writer thread, after each commit that carried rows of this request. */
+static void on_commit(void *ctx, const ty_ingest_report *rep)
+{
+    req *r = ctx;
+    r->c_accepted = rep->accepted;
+    r->c_duplicate = rep->duplicate;
+    r->c_rejected = rep->rejected;
+    r->c_batch = rep->batch;
+}
+
+typedef struct audit_ctx {
+    const char *actor, *object;
+    const ty_audit_field *f;
+    size_t nf;
+    char *err;
+    size_t errn;
+} audit_ctx;
+
+static ty_err audit_body(ty_store *st, void *ctx)
+{
+    audit_ctx *c = ctx;
+    return ty_audit_append_fields(st, c->actor, "ingest.batch", c->object, c->f, c->nf, NULL,
+                                  c->err, c->errn);
+}
+
+/* Appends the batch to the audit trail; cut: NULL for a body read to its end,
+ * else why it was not (its events up to then are stored all the same). */
+static ty_err audit_batch(srv *s, req *r, uint64_t accepted, uint64_t duplicate, uint64_t rejected,
+                          int64_t batch, const char *cut, char *err, size_t errn)
+{
+    char object[80];
+    snprintf(object, sizeof object, "platform:%s", r->who.platform_code);
+    ty_audit_field af[] = {{"source", r->source, 0},
+                           {"format", ty_format_name(r->fmt), 0},
+                           {"accepted", NULL, (int64_t)accepted},
+                           {"duplicate", NULL, (int64_t)duplicate},
+                           {"rejected", NULL, (int64_t)rejected},
+                           {"batch", NULL, batch},
+                           {"cut", cut, 0}};
+    audit_ctx ac = {r->who.actor, object, af, cut ? 7 : 6, err, errn};
+    return srv_write(s, audit_body, &ac);
+}
+
+void ingest_abort(srv *s, req *r, const char *why)
+{
+    if (r->ig) {
+        ty_ingest_free(&r->ig); /* rows already queued are stored, each exactly once */
+        if (r->c_accepted + r->c_duplicate + r->c_rejected) {
+            char err[256] = "";
+            ty_err e = audit_batch(s, r, r->c_accepted, r->c_duplicate, r->c_rejected, r->c_batch,
+                                   why, err, sizeof err);
+            if (e != TY_OK)
+                srv_log(s, "error", "audit failed", "request_id", r->id, "error", ty_err_name(e),
+                        "detail", err, (const char *)NULL);
+        }
+    }
+    ingest_release(s, r);
+}
+
 void ingest_begin(srv *s, req *r)
 {
     if (atomic_fetch_add(&s->ingest_inflight, 1) >= srv_conf(s)->ingest_concurrency) {
@@ -51,6 +110,8 @@ void ingest_begin(srv *s, req *r)
     io.sub.platform = r->who.platform;
     io.sub.source = r->source;
     io.sub.max_errors = (size_t)srv_conf(s)->ingest_max_errors;
+    io.sub.on_commit = on_commit;
+    io.sub.ctx = r;
     io.format = r->fmt;
     ty_err e = ty_ingest_begin(&r->ig, s->writer, &io);
     if (e != TY_OK) {
@@ -64,7 +125,7 @@ void ingest_feed(srv *s, req *r, const char *data, size_t n)
 {
     ty_err e = ty_ingest_feed(r->ig, data, n);
     if (e != TY_OK) {
-        ingest_release(s, r);
+        ingest_abort(s, r, e == TY_EBUSY ? "shutdown" : ty_err_name(e));
         if (e == TY_EBUSY)
             srv_error(r, SE_UNAVAILABLE,
                       "the server is shutting down; send the body again to "
@@ -77,7 +138,7 @@ void ingest_feed(srv *s, req *r, const char *data, size_t n)
 void ingest_release(srv *s, req *r)
 {
     if (r->ig)
-        ty_ingest_free(&r->ig); /* rows already queued are stored, each exactly once */
+        ingest_abort(s, r, "abandoned");
     if (r->ingest_slot) {
         r->ingest_slot = 0;
         atomic_fetch_sub(&s->ingest_inflight, 1);
@@ -143,21 +204,6 @@ static void answer(req *r, const ty_ingest_report *rep, srv_err err, const char 
     ty_buf_free(&b);
 }
 
-typedef struct audit_ctx {
-    const char *actor, *object;
-    const ty_audit_field *f;
-    size_t nf;
-    char *err;
-    size_t errn;
-} audit_ctx;
-
-static ty_err audit_body(ty_store *st, void *ctx)
-{
-    audit_ctx *c = ctx;
-    return ty_audit_append_fields(st, c->actor, "ingest.batch", c->object, c->f, c->nf, NULL,
-                                  c->err, c->errn);
-}
-
 void h_events_post(srv *s, req *r)
 {
     if (!r->ig) { /* refused or failed earlier: the answer is set */
@@ -180,16 +226,9 @@ void h_events_post(srv *s, req *r)
         return;
     }
     /* the batch and its counts, in the audit trail */
-    char object[80], err[256] = "";
-    snprintf(object, sizeof object, "platform:%s", r->who.platform_code);
-    ty_audit_field af[] = {{"source", r->source, 0},
-                           {"format", ty_format_name(r->fmt), 0},
-                           {"accepted", NULL, (int64_t)rep.accepted},
-                           {"duplicate", NULL, (int64_t)rep.duplicate},
-                           {"rejected", NULL, (int64_t)rep.rejected},
-                           {"batch", NULL, rep.batch}};
-    audit_ctx ac = {r->who.actor, object, af, sizeof af / sizeof af[0], err, sizeof err};
-    ty_err ae = srv_write(s, audit_body, &ac);
+    char err[256] = "";
+    ty_err ae = audit_batch(s, r, rep.accepted, rep.duplicate, rep.rejected, rep.batch, NULL, err,
+                            sizeof err);
     if (ae != TY_OK) {
         srv_log(s, "error", "audit failed", "request_id", r->id, "error", ty_err_name(ae), "detail",
                 err, (const char *)NULL);

@@ -212,6 +212,11 @@ struct req {
     ty_format fmt;
     char source[80]; /* "http:<request id>": the batch's source in the store */
     int ingest_slot; /* holds one of ingest_concurrency */
+    /* committed so far (set on the writer thread after each commit; read after
+     * the submission is closed or aborted, which waits for the writer) */
+    uint64_t c_accepted, c_duplicate, c_rejected;
+    int64_t c_batch;
+    const char *cut; /* why the body was not read to its end ("payload_too_large", …) */
     /* answer */
     struct MHD_Response *resp;
     int status;
@@ -284,6 +289,9 @@ void h_events_post(srv *s, req *r);
 void ingest_begin(srv *s, req *r);
 void ingest_feed(srv *s, req *r, const char *data, size_t n);
 void ingest_release(srv *s, req *r);
+/* Abandons an ingest whose body was not read to its end (why: for the audit
+ * entry); what was committed before is audited as an incomplete batch. */
+void ingest_abort(srv *s, req *r, const char *why);
 
 /* Authentication of a request from its headers (sets r->who, r->via); on
  * failure answers and returns 0. */

@@ -70,6 +70,13 @@ expect_http "over max_ingest_bytes" big 413 payload_too_large POST /api/v1/event
 expect_eq "nothing read" "$(sql $DB "SELECT count(*) FROM events")" "$before"
 expect_http "chunked over the limit" bigc 413 payload_too_large POST /api/v1/events -H "$AUTH" -H "$ND" \
     -H "Transfer-Encoding: chunked" --data-binary @big.txt
+# a chunked body cut at the limit: what was committed before the cut is audited
+cat $FEED $FEED $FEED > feed3.jsonl
+expect_http "chunked events over the limit" bige 413 payload_too_large POST /api/v1/events -H "$AUTH" -H "$ND" \
+    -H "Transfer-Encoding: chunked" --data-binary @feed3.jsonl
+expect_eq "the cut batch is audited with what it stored" \
+    "$(sql $DB "SELECT json_extract(detail, '\$.cut') || ':' || (json_extract(detail, '\$.accepted') + json_extract(detail, '\$.duplicate') > 0) FROM audit_log WHERE action = 'ingest.batch' AND detail LIKE '%\"cut\"%'")" \
+    "payload_too_large:1"
 expect_http "wrong content type" ct 415 unsupported_media_type POST /api/v1/events -H "$AUTH" \
     -H "Content-Type: text/plain" --data-binary @mixed.jsonl
 expect_http "still healthy" h 200 - GET /healthz
@@ -142,7 +149,7 @@ expect_eq "no rows" "$(ids sq.body)" ""
 stop_server
 expect_eq "clean exit" "$STOP_STATUS" 0
 expect_eq "batches audited with their counts" \
-    "$(sql $DB "SELECT count(*) FROM audit_log WHERE action = 'ingest.batch' AND actor = 'platform:haitun' AND object = 'platform:haitun'")" 7
+    "$(sql $DB "SELECT count(*) FROM audit_log WHERE action = 'ingest.batch' AND actor = 'platform:haitun' AND object = 'platform:haitun'")" 8
 expect_eq "first batch's counts" \
     "$(sql $DB "SELECT json_extract(detail, '\$.accepted') || '/' || json_extract(detail, '\$.format') FROM audit_log WHERE action = 'ingest.batch' ORDER BY seq LIMIT 1")" \
     "$(j f1.body '$.accepted')/jsonl"
