@@ -47,6 +47,10 @@ typedef struct ty_server_conf {
     int64_t ingest_queue_percent;    /* writer backlog (% of its queue) that refuses ingest */
     int64_t retry_after;             /* seconds suggested in Retry-After */
     int64_t login_concurrency;       /* password checks at once (argon2id: 64 MiB each) */
+    int64_t rate_limit_address;      /* requests per second per client address; 0: none */
+    int64_t rate_burst_address;      /* requests an address may send at once */
+    int64_t rate_limit_principal;    /* requests per second per user or API key; 0: none */
+    int64_t rate_burst_principal;    /* requests a principal may send at once */
     int64_t session_ttl;             /* seconds a session lasts */
     int64_t shutdown_timeout;        /* seconds to let requests finish on SIGTERM */
     char tls_cert[TY_CONF_STR_MAX];  /* PEM certificate chain; with tls_key: HTTPS */

@@ -472,9 +472,37 @@ static int type_is(const char *ct, const char *want)
     return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
+/* Takes a request from a rate-limit bucket; answers 429 and returns 0 when
+ * the bucket is empty. */
+static int rate_ok(srv *s, req *r, int which)
+{
+    const ty_server_conf *c = srv_conf(s);
+    int retry = 1;
+    int ok = which == RATE_ADDRESS ? srv_rate_take(which, r->remote, c->rate_limit_address,
+                                                   c->rate_burst_address, &retry)
+                                   : srv_rate_take(which, r->who.name, c->rate_limit_principal,
+                                                   c->rate_burst_principal, &retry);
+    if (ok)
+        return 1;
+    srv_metrics_rate_limited(which);
+    char ra[16];
+    snprintf(ra, sizeof ra, "%d", retry);
+    srv_error(r, SE_TOO_MANY,
+              "too many requests from this %s (%lld per second, bursts of %lld); "
+              "retry after %s s",
+              which == RATE_ADDRESS ? "address" : "user or key",
+              (long long)(which == RATE_ADDRESS ? c->rate_limit_address : c->rate_limit_principal),
+              (long long)(which == RATE_ADDRESS ? c->rate_burst_address : c->rate_burst_principal),
+              ra);
+    srv_add_header(r, "Retry-After", ra);
+    return 0;
+}
+
 /* The checks of the first call. Leaves an error answer in r->resp when one fails. */
 static void begin(srv *s, req *r)
 {
+    if (!rate_ok(s, r, RATE_ADDRESS))
+        return;
     int nh = 0;
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, (MHD_KeyValueIterator)count_header, &nh);
     if (nh > srv_conf(s)->max_headers) {
@@ -543,6 +571,8 @@ static void begin(srv *s, req *r)
     }
     /* who, and may they */
     if (!srv_authenticate(s, r))
+        return;
+    if (r->via != AUTH_NONE && !rate_ok(s, r, RATE_PRINCIPAL))
         return;
     if (!(rt->roles & ROLE(r->who.role))) {
         if (r->via == AUTH_NONE)

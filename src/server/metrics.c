@@ -35,6 +35,7 @@ static struct {
     atomic_ullong ingest_batches;
     atomic_ullong ingest_refused[2]; /* concurrency, backlog */
     atomic_ullong logins[2];         /* failed, ok */
+    atomic_ullong rate_limited[2];   /* address, principal */
 } m;
 
 void srv_metrics_request(size_t ri, int status, double seconds)
@@ -78,6 +79,11 @@ void srv_metrics_ingest_refused(const char *why)
 void srv_metrics_login(int ok)
 {
     atomic_fetch_add(&m.logins[ok != 0], 1);
+}
+
+void srv_metrics_rate_limited(int which)
+{
+    atomic_fetch_add(&m.rate_limited[which != 0], 1);
 }
 
 static const char *route_label(size_t i)
@@ -210,6 +216,12 @@ ty_err srv_metrics_render(srv *s, ty_buf *b)
                          "tianyan_logins_total{result=\"ok\"} %llu\n",
                          atomic_load(&m.logins[0]), atomic_load(&m.logins[1])));
 
+    TY_TRY(ty_buf_printf(b,
+                         "# HELP tianyan_rate_limited_total Requests answered 429 by a rate "
+                         "limit, by what was limited.\n# TYPE tianyan_rate_limited_total counter\n"
+                         "tianyan_rate_limited_total{by=\"address\"} %llu\n"
+                         "tianyan_rate_limited_total{by=\"principal\"} %llu\n",
+                         atomic_load(&m.rate_limited[0]), atomic_load(&m.rate_limited[1])));
     /* warnings by level and state, from the store at scrape time */
     TY_TRY(ty_buf_puts(b, "# HELP tianyan_warnings Warnings in the store by level (I most "
                           "severe) and state.\n# TYPE tianyan_warnings gauge\n"));

@@ -137,6 +137,15 @@ void srv_metrics_ingest_refused(const char *why);
 void srv_metrics_login(int ok);
 ty_err srv_metrics_render(srv *s, ty_buf *out);
 
+/* ---------------------------------------------------------------- rate limits */
+
+enum { RATE_ADDRESS, RATE_PRINCIPAL };
+/* Takes one request from name's bucket (which: RATE_ADDRESS or RATE_PRINCIPAL).
+ * 1 when allowed; 0 when over the limit, with *retry_s the seconds until a
+ * token is back. rate <= 0: no limit. */
+int srv_rate_take(int which, const char *name, int64_t rate, int64_t burst, int *retry_s);
+void srv_metrics_rate_limited(int which);
+
 /* ---------------------------------------------------------------- the server */
 
 typedef struct store_pool {

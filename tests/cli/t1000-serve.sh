@@ -165,6 +165,46 @@ if [ "$(wc -l < access.jsonl)" -ge 20 ]; then ok; else bad "only $(wc -l < acces
 expect_contains "request id logged" access.jsonl "\"request_id\":\"$rid\",\"remote\":\"127.0.0.1\",\"method\":\"GET\",\"path\":\"/healthz\",\"route\":\"/healthz\",\"status\":200"
 expect_contains "error code logged" access.jsonl '"status":413,"error":"payload_too_large"'
 
+# ---------------------------------------------------------------- rate limits
+
+# count_status NAME N METHOD PATH [curl options...]: how many of N calls answer 429
+count_429() {
+    _c=0
+    _k=0
+    _nn=$1
+    shift
+    while [ $_k -lt "$_nn" ]; do
+        [ "$(http rl "$@")" = 429 ] && _c=$((_c + 1)) && cp rl.body rl429.body && cp rl.hdr rl429.hdr
+        _k=$((_k + 1))
+    done
+    echo $_c
+}
+echo "correct horse battery" | "$TIANYAN" user --db $DB add rl1 --role expert > /dev/null
+echo "correct horse battery" | "$TIANYAN" user --db $DB add rl2 --role expert > /dev/null
+start_server rate --db $DB --rate-limit-address 1 --rate-burst-address 3 --rate-limit-principal 0
+got=$(count_429 20 GET /healthz)
+if [ "$got" -ge 10 ]; then ok; else bad "20 quick requests at 1/s with bursts of 3: only $got answered 429"; fi
+expect_eq "rate limit code" "$(j rl429.body '$.error.code')" too_many_requests
+expect_contains "says why" rl429.body "too many requests from this address (1 per second, bursts of 3)"
+ra=$(header rl429.hdr Retry-After)
+if [ "${ra:-0}" -ge 1 ]; then ok; else bad "Retry-After: '$ra'"; fi
+stop_server
+start_server rate2 --db $DB --rate-limit-address 0 --rate-limit-principal 1 --rate-burst-principal 3
+for u in rl1 rl2; do
+    http login-$u POST /api/v1/session -H 'Content-Type: application/json' \
+        --data-binary "{\"name\":\"$u\",\"password\":\"correct horse battery\",\"token\":true}" > /dev/null
+done
+T1="Authorization: Bearer $(j login-rl1.body '$.token')"
+T2="Authorization: Bearer $(j login-rl2.body '$.token')"
+got=$(count_429 20 GET /api/v1/session -H "$T1")
+if [ "$got" -ge 10 ]; then ok; else bad "one principal at 1/s: only $got of 20 answered 429"; fi
+expect_contains "per principal" rl429.body "too many requests from this user or key"
+expect_http "another principal is not limited by it" rl2 200 - GET /api/v1/session -H "$T2"
+expect_http "nor is the public" rlp 200 - GET /healthz
+http rlm GET /metrics > /dev/null
+expect_contains "counted" rlm.body 'tianyan_rate_limited_total{by="principal"}'
+stop_server
+
 # ---------------------------------------------------------------- SIGHUP
 
 # wait_log FILE TEXT: polls until the log holds TEXT (bounded)
