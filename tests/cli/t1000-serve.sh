@@ -205,6 +205,34 @@ http rlm GET /metrics > /dev/null
 expect_contains "counted" rlm.body 'tianyan_rate_limited_total{by="principal"}'
 stop_server
 
+# ---------------------------------------------------------------- slow and endless clients
+
+start_server slow --db $DB --connection-timeout 1 --max-body-bytes 2048
+rm -f stall.fifo
+mkfifo stall.fifo
+curl -s -o stall.body -w '%{http_code}' --max-time 120 -X POST -H 'Content-Type: application/json' \
+    -T stall.fifo "$URL/api/v1/session" > stall.status 2> /dev/null &
+STALL_PID=$!
+exec 4> stall.fifo
+printf '{"name":' >&4
+wait $STALL_PID # the server closes the stalled connection; the fifo stays open
+exec 4>&-
+case "$(cat stall.status)" in
+000 | 100) ok ;; # curl shows the last status it saw: none, or 100 Continue
+*) bad "a stalled body was answered $(cat stall.status)" ;;
+esac
+grep -F '"terminated":"timeout"' slow.log > timeout.txt
+expect_contains "logged as a timeout" timeout.txt '"route":"/api/v1/session"'
+head -c 3000000 /dev/zero | tr '\0' 'x' > endless.txt
+st=$(http endless POST /api/v1/session -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @endless.txt)
+case "$st" in
+000 | 100 | 413) ok ;;
+*) bad "a body far over the limit: status $st (expected 413 or the connection cut)" ;;
+esac
+expect_http "healthy after both" sh 200 - GET /healthz
+stop_server
+expect_eq "clean exit after slow clients" "$STOP_STATUS" 0
+
 # ---------------------------------------------------------------- SIGHUP
 
 # wait_log FILE TEXT: polls until the log holds TEXT (bounded)
