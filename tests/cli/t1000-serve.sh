@@ -215,8 +215,15 @@ curl -s -o stall.body -w '%{http_code}' --max-time 120 -X POST -H 'Content-Type:
 STALL_PID=$!
 exec 4> stall.fifo
 printf '{"name":' >&4
-wait $STALL_PID # the server closes the stalled connection; the fifo stays open
+# the server closes the stalled connection; then the fifo is closed too, so
+# that curl, blocked reading it, sees the closed connection and ends
+_i=0
+while ! grep -qF '"terminated":"timeout"' slow.log && [ $_i -lt 600 ]; do
+    sleep 0.1
+    _i=$((_i + 1))
+done
 exec 4>&-
+wait $STALL_PID
 case "$(cat stall.status)" in
 000 | 100) ok ;; # curl shows the last status it saw: none, or 100 Continue
 *) bad "a stalled body was answered $(cat stall.status)" ;;
