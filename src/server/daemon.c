@@ -280,9 +280,13 @@ void srv_error_ty(req *r, ty_err e, const char *what)
     case TY_ENOENT:
         srv_error(r, SE_NOT_FOUND, "%s", what ? what : srv_err_message(SE_NOT_FOUND));
         break;
-    case TY_EBUSY:
-        srv_error(r, SE_UNAVAILABLE, "the store is busy; retry in a moment");
+    case TY_EBUSY: {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%lld", (long long)srv_conf(r->s)->retry_after);
+        srv_error(r, SE_UNAVAILABLE, "the store is busy; retry in %s s", ra);
+        srv_add_header(r, "Retry-After", ra);
         break;
+    }
     default:
         srv_log(r->s, "error", "library error", "request_id", r->id, "error", ty_err_name(e),
                 "detail", what ? what : "", (const char *)NULL);
