@@ -52,33 +52,49 @@ done
 kill -TERM $pid
 wait $pid
 
-# ---- ingest: CLI, then HTTP, same files, fresh stores
+# ---- ingest: CLI, then HTTP, same files, fresh stores; ROUNDS rounds taken
+# in turns, medians compared (the machine is shared and noisy)
+ROUNDS=${ROUNDS:-3}
 now() { date +%s.%N; }
-t0=$(now)
-"$T" ingest --db cli.db --platform bench --create-platform "$@" > cli.txt
-t1=$(now)
-cli_rate=$(echo "$events $t0 $t1" | awk '{ printf "%.0f", $1 / ($3 - $2) }')
-echo "tianyan ingest: $events events in $(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }') s = $cli_rate events/s"
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+: > cli.rates
+: > http.rates
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+    r=$((r + 1))
+    rm -f cli.db* h.db* h.port
+    t0=$(now)
+    "$T" ingest --db cli.db --platform bench --create-platform "$@" > cli.txt
+    t1=$(now)
+    echo "$events $t0 $t1" | awk '{ printf "%.0f\n", $1 / ($3 - $2) }' >> cli.rates
 
-"$T" platform --db h.db add bench > /dev/null
-key=$("$T" key --db h.db issue --platform bench 2> /dev/null)
-"$T" serve --db h.db --port 0 --port-file h.port --access-log false \
-    --max-ingest-bytes 17179869184 2> h.log &
-pid=$!
-while [ ! -s h.port ]; do sleep 0.1; done
-url=http://127.0.0.1:$(cat h.port)
-t0=$(now)
-curls=""
-for f in "$@"; do
-    curl -s -o "$(basename "$f").out" -H "Authorization: Bearer $key" \
-        -H 'Content-Type: application/x-ndjson' --data-binary @"$f" "$url/api/v1/events" &
-    curls="$curls $!"
+    "$T" platform --db h.db add bench > /dev/null
+    key=$("$T" key --db h.db issue --platform bench 2> /dev/null)
+    "$T" serve --db h.db --port 0 --port-file h.port --access-log false \
+        --max-ingest-bytes 17179869184 2> h.log &
+    pid=$!
+    while [ ! -s h.port ]; do sleep 0.1; done
+    url=http://127.0.0.1:$(cat h.port)
+    t0=$(now)
+    curls=""
+    for f in "$@"; do
+        curl -s -o "$(basename "$f").out" -H "Authorization: Bearer $key" \
+            -H 'Content-Type: application/x-ndjson' --data-binary @"$f" "$url/api/v1/events" &
+        curls="$curls $!"
+    done
+    for j in $curls; do wait "$j"; done
+    t1=$(now)
+    kill -TERM $pid
+    wait $pid
+    acc=$(cat ./*.jsonl.out | sed 's/.*"accepted":\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s }')
+    if [ "$acc" != "$events" ]; then
+        echo "HTTP ingest accepted $acc of $events events" >&2
+        exit 1
+    fi
+    echo "$acc $t0 $t1" | awk '{ printf "%.0f\n", $1 / ($3 - $2) }' >> http.rates
+    echo "round $r: tianyan ingest $(tail -n 1 cli.rates) events/s, HTTP $(tail -n 1 http.rates) events/s"
 done
-for j in $curls; do wait "$j"; done
-t1=$(now)
-kill -TERM $pid
-wait $pid
-acc=$(cat ./*.jsonl.out | sed 's/.*"accepted":\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s }')
-http_rate=$(echo "$acc $t0 $t1" | awk '{ printf "%.0f", $1 / ($3 - $2) }')
-echo "HTTP ingest: $acc events accepted in $(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }') s = $http_rate events/s"
+cli_rate=$(median < cli.rates)
+http_rate=$(median < http.rates)
+echo "tianyan ingest: median $cli_rate events/s; HTTP ingest: median $http_rate events/s"
 echo "HTTP / CLI: $(echo "$http_rate $cli_rate" | awk '{ printf "%.2f", $1 / $2 }')"
