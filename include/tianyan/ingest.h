@@ -75,6 +75,10 @@ ty_err ty_writer_call(ty_writer *w, ty_err (*fn)(ty_store *st, void *ctx), void 
  * submissions must be closed first. Returns the last store error, if any. */
 ty_err ty_writer_stop(ty_writer **w);
 
+/* Chunks queued for the writer now (*capacity: the queue's bound), so that a
+ * server can refuse new work with "retry later" before producers would wait. */
+size_t ty_writer_backlog(ty_writer *w, size_t *capacity);
+
 /* ---- submissions ---- */
 
 typedef struct ty_submission ty_submission;

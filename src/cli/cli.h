@@ -87,6 +87,7 @@ int cmd_warnings(const cli_cmd *c, int argc, char **argv);
 int cmd_explain(const cli_cmd *c, int argc, char **argv);
 int cmd_replay(const cli_cmd *c, int argc, char **argv);
 int cmd_audit(const cli_cmd *c, int argc, char **argv);
+int cmd_serve(const cli_cmd *c, int argc, char **argv);
 int cmd_user(const cli_cmd *c, int argc, char **argv);
 int cmd_key(const cli_cmd *c, int argc, char **argv);
 
@@ -97,6 +98,6 @@ extern const cli_cmd stats_dispro_cmd;
 
 extern const cli_opt ingest_opts[], stats_opts[], simulate_opts[], spec_opts[], demo_opts[],
     platform_opts[], stats_dispro_opts[], text_opts[], detect_opts[], eval_opts[], warnings_opts[],
-    explain_opts[], replay_opts[], audit_opts[], user_opts[], key_opts[];
+    explain_opts[], replay_opts[], audit_opts[], serve_opts[], user_opts[], key_opts[];
 
 #endif

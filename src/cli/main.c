@@ -72,6 +72,16 @@ static const cli_cmd commands[] = {
      "would no longer stand, and that would change level. Use it before putting new rules in "
      "service.",
      replay_opts, cmd_replay},
+    {"serve", "run the HTTP API: platforms' feeds in, warnings out",
+     "[--config FILE] [--db PATH] [--KEY VALUE]... | --openapi | --api-md | --config-md",
+     "Serves the API of docs/api.md on libmicrohttpd until SIGINT or SIGTERM, then lets requests "
+     "in progress finish and commits what was ingested. Binds 127.0.0.1:8080 by default. "
+     "Settings come from the table below: the --config INI file, then TIANYAN_<KEY> environment "
+     "variables, then flags, each overriding the one before; a bad value is refused naming the "
+     "key and where it came from. SIGHUP reads them again (the reloadable keys take effect). Logs "
+     "are JSON lines on standard error. Exit status: 0 after a "
+     "clean stop, 1 failure (port in use, store unreadable), 2 usage or configuration error.",
+     serve_opts, cmd_serve},
     {"simulate", "write realistic multi-platform demo feeds with injected incidents",
      "--out DIR [--seed N] [--days D] [--platforms K] [--start DATE] [--scale X]",
      "Deterministic: the same options always give the same files. Writes one JSON Lines feed per "

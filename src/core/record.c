@@ -7,6 +7,7 @@
  * record always gives the same bytes whatever the input format was.
  */
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <yajl/yajl_gen.h>
@@ -182,18 +183,32 @@ static ty_err put_fields(jctx *j, const ty_schema *s, const ty_value *vals)
 /*
  * One generator per thread, reused: allocating a yajl_gen per record cost as
  * much as writing it. It writes into its own buffer (cheaper than a print
- * callback per fragment), which is copied out once per record and cleared. It
- * is never freed: it stays reachable from thread-local storage until the
- * thread ends.
+ * callback per fragment), which is copied out once per record and cleared. A
+ * thread-specific key frees it when its thread ends (the HTTP server's worker
+ * threads end at shutdown; the main thread's stays reachable until exit).
  */
 static _Thread_local yajl_gen tls_gen;
+static pthread_key_t gen_key;
+static pthread_once_t gen_once = PTHREAD_ONCE_INIT;
+
+static void gen_free(void *g)
+{
+    yajl_gen_free(g);
+}
+
+static void gen_key_init(void)
+{
+    (void)pthread_key_create(&gen_key, gen_free);
+}
 
 ty_err ty_record_to_json(const ty_record *rec, ty_buyer_hash_fn hash, void *ctx, ty_buf *out)
 {
     if (!tls_gen) {
+        pthread_once(&gen_once, gen_key_init);
         tls_gen = yajl_gen_alloc(NULL);
         if (!tls_gen)
             return TY_ENOMEM;
+        (void)pthread_setspecific(gen_key, tls_gen);
     }
     yajl_gen g = tls_gen;
     jctx j = {g, rec, hash, ctx};

@@ -507,6 +507,16 @@ ty_err ty_writer_stop(ty_writer **pw)
     return e;
 }
 
+size_t ty_writer_backlog(ty_writer *w, size_t *capacity)
+{
+    pthread_mutex_lock(&w->mu);
+    size_t n = w->nq;
+    pthread_mutex_unlock(&w->mu);
+    if (capacity)
+        *capacity = w->o.queue_chunks;
+    return n;
+}
+
 /* ---------------------------------------------------------------- producers */
 
 /*
