@@ -118,6 +118,8 @@ void srv_log(srv *s, const char *level, const char *msg, ...)
 
 /* libmicrohttpd's own messages, as JSON lines. */
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -227,6 +229,8 @@ void srv_respond_empty(req *r, int status)
         set_response(r, status, resp, NULL);
 }
 
+static void error_v(req *r, srv_err e, void (*fn)(yajl_gen g, void *ctx), void *ctx,
+                    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 static void error_v(req *r, srv_err e, void (*fn)(yajl_gen g, void *ctx), void *ctx,
                     const char *fmt, va_list ap)
 {
