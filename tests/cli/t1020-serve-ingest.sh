@@ -143,8 +143,16 @@ expect_http "bad time" bt 400 invalid_parameter GET '/api/v1/warnings?from=yeste
 expect_http "bad cursor" bc 400 invalid_parameter GET '/api/v1/warnings?after=1.2' -H "$A"
 expect_http "typo in a parameter" ty 400 invalid_parameter GET '/api/v1/warnings?limt=5' -H "$A"
 expect_contains "names it" ty.body 'query parameter \"limt\" is not known'
-expect_http "SQL in a filter is data" sq 200 - GET "/api/v1/warnings?detector=x'%20OR%20'1'='1" -H "$A"
-expect_eq "no rows" "$(ids sq.body)" ""
+for p in detector platform group entity; do
+    for v in "x'%20OR%20'1'='1" "x%22;%20DROP%20TABLE%20warnings;--" "product:x'%20OR%201=1--"; do
+        st=$(http sq GET "/api/v1/warnings?$p=$v&state=all" -H "$A")
+        case "$st/$(ids sq.body)" in
+        200/ | 400/) ok ;;
+        *) bad "SQL metacharacters in $p=$v: status $st, warnings $(ids sq.body)" ;;
+        esac
+    done
+done
+expect_eq "the warnings are all still there" "$(sql $DB "SELECT count(*) FROM warnings")" 4
 
 stop_server
 expect_eq "clean exit" "$STOP_STATUS" 0
