@@ -34,7 +34,8 @@ typedef struct ty_server_conf {
     char listen[TY_CONF_STR_MAX];    /* address to bind (IPv4 or IPv6 literal) */
     int64_t port;                    /* TCP port; 0 picks a free one (see port_file) */
     char port_file[TY_CONF_STR_MAX]; /* where to write the bound port once listening */
-    int64_t threads;                 /* libmicrohttpd worker threads */
+    int64_t threads;                 /* libmicrohttpd event-loop threads */
+    int64_t workers;                 /* threads for handlers that wait (commits, passwords) */
     int64_t max_connections;         /* open connections at once */
     int64_t max_connections_per_ip;  /* open connections per client address */
     int64_t connection_timeout;      /* seconds of inactivity before a connection is closed */

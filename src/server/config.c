@@ -31,7 +31,11 @@ static const ty_conf_key keys[] = {
     {"port_file", TY_CONF_STRING, 0, TY_CONF_STR_MAX - 1, "", 0, "path",
      "file that gets the bound port once the server listens (for scripts and tests)", F(port_file)},
     {"threads", TY_CONF_INT, 1, 256, "4", 0, NULL,
-     "HTTP worker threads (epoll, one event loop each)", F(threads)},
+     "HTTP event-loop threads (epoll), each serving many connections", F(threads)},
+    {"workers", TY_CONF_INT, 1, 256, "4", 0, NULL,
+     "threads for the handlers that wait for a commit or a password check, so that the "
+     "event loops never do",
+     F(workers)},
     {"max_connections", TY_CONF_INT, 1, 100000, "1024", 0, NULL,
      "open connections at once; more are refused at accept", F(max_connections)},
     {"max_connections_per_ip", TY_CONF_INT, 1, 100000, "64", 0, NULL,

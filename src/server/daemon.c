@@ -14,7 +14,10 @@
  *      once (and its connection closed) so the body is never read.
  *   2. calls with body data: appended to a bounded buffer (JSON routes) or fed
  *      to the ingest decoder (events).
- *   3. last call (no more data): the handler runs and its answer is queued.
+ *   3. last call (no more data): the handler runs and its answer is queued;
+ *      a handler that waits (RF_WORKER) runs on a worker thread instead, the
+ *      connection suspended until the worker resumes it, and the answer is
+ *      queued on the call that follows.
  * The completion callback logs the request, counts it and frees it.
  */
 #include <arpa/inet.h>
@@ -351,6 +354,68 @@ yajl_val srv_body_object(req *r, const char *const *allowed)
     return v;
 }
 
+/* ---------------------------------------------------------------- workers */
+
+static void *worker_main(void *arg)
+{
+    srv *s = arg;
+    while (1) {
+        pthread_mutex_lock(&s->jobs_mu);
+        while (!s->jobs_head && !s->jobs_stop)
+            pthread_cond_wait(&s->jobs_cv, &s->jobs_mu);
+        req *r = s->jobs_head;
+        if (!r) { /* stopping, and the queue is drained */
+            pthread_mutex_unlock(&s->jobs_mu);
+            break;
+        }
+        s->jobs_head = r->next_job;
+        if (!s->jobs_head)
+            s->jobs_tail = NULL;
+        pthread_mutex_unlock(&s->jobs_mu);
+        atomic_fetch_sub(&s->jobs_queued, 1);
+        r->rt->handler(s, r);
+        /* from here on r belongs to the event loop again (it may free it) */
+        MHD_resume_connection(r->conn);
+    }
+    return NULL;
+}
+
+/* Queues r for a worker; 0 when the workers have stopped (run it inline). */
+static int offload(srv *s, req *r)
+{
+    pthread_mutex_lock(&s->jobs_mu);
+    if (s->jobs_stop || !s->nworkers) {
+        pthread_mutex_unlock(&s->jobs_mu);
+        return 0;
+    }
+    r->offloaded = 1;
+    r->next_job = NULL;
+    MHD_suspend_connection(r->conn);
+    if (s->jobs_tail)
+        s->jobs_tail->next_job = r;
+    else
+        s->jobs_head = r;
+    s->jobs_tail = r;
+    atomic_fetch_add(&s->jobs_queued, 1);
+    pthread_mutex_unlock(&s->jobs_mu);
+    pthread_cond_signal(&s->jobs_cv);
+    return 1;
+}
+
+/* Lets the workers finish the queue, then joins them. */
+static void stop_workers(srv *s)
+{
+    pthread_mutex_lock(&s->jobs_mu);
+    s->jobs_stop = 1;
+    pthread_mutex_unlock(&s->jobs_mu);
+    pthread_cond_broadcast(&s->jobs_cv);
+    for (size_t i = 0; i < s->nworkers; i++)
+        pthread_join(s->workers[i], NULL);
+    s->nworkers = 0;
+    free(s->workers);
+    s->workers = NULL;
+}
+
 /* ---------------------------------------------------------------- one request */
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -673,8 +738,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         return MHD_YES;
     }
-    if (!r->resp && r->rt)
+    if (!r->resp && r->rt && !r->offloaded) {
+        if ((r->rt->flags & RF_WORKER) && offload(s, r))
+            return MHD_YES; /* the worker resumes the connection; this is called again */
         r->rt->handler(s, r);
+    }
     return queue(r);
 }
 
@@ -856,6 +924,21 @@ ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *
         if (e != TY_OK)
             snprintf(err, errn, "the ingest writer could not start: %s", ty_err_message(e));
     }
+    pthread_mutex_init(&s->jobs_mu, NULL);
+    pthread_cond_init(&s->jobs_cv, NULL);
+    if (e == TY_OK) {
+        s->workers = calloc((size_t)c->workers, sizeof *s->workers);
+        if (!s->workers)
+            e = TY_ENOMEM;
+        for (size_t i = 0; e == TY_OK && i < (size_t)c->workers; i++) {
+            if (pthread_create(&s->workers[i], NULL, worker_main, s) != 0) {
+                snprintf(err, errn, "cannot start worker threads");
+                e = TY_ENOMEM;
+            } else {
+                s->nworkers++;
+            }
+        }
+    }
     if (e == TY_OK && c->tls_cert[0]) {
         e = read_file(c->tls_cert, &cert, err, errn);
         if (e == TY_OK)
@@ -881,8 +964,8 @@ ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *
         }
     }
     if (e == TY_OK) {
-        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                         (v6 ? MHD_USE_IPv6 : 0) | (s->tls ? MHD_USE_TLS : 0);
+        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                         MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0) | (s->tls ? MHD_USE_TLS : 0);
         struct MHD_OptionItem tls_opts[] = {
             {MHD_OPTION_HTTPS_MEM_CERT, 0, cert},
             {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
@@ -916,6 +999,7 @@ ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *
     if (e != TY_OK) {
         if (d)
             MHD_stop_daemon(d);
+        stop_workers(s);
         close_all(s);
         free(cert);
         free(key);
@@ -954,6 +1038,10 @@ ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *
         nanosleep(&ts, NULL);
     }
     int left = atomic_load(&s->inflight);
+    /* the workers finish what they hold and resume those connections (a
+     * daemon must not be stopped with connections suspended); the writer still
+     * runs for them */
+    stop_workers(s);
     MHD_stop_daemon(d);
     ty_err we = s->writer ? ty_writer_stop(&s->writer) : TY_OK;
     char lefttxt[16];
@@ -966,6 +1054,8 @@ ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *
     pthread_mutex_destroy(&s->log_mu);
     pthread_mutex_destroy(&s->readers.mu);
     pthread_cond_destroy(&s->readers.cv);
+    pthread_mutex_destroy(&s->jobs_mu);
+    pthread_cond_destroy(&s->jobs_cv);
     free_confs(s);
     free(s);
     pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);

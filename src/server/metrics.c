@@ -166,6 +166,11 @@ ty_err srv_metrics_render(srv *s, ty_buf *b)
     TY_TRY(ty_buf_puts(b, "# HELP tianyan_http_requests_in_progress Requests being received or "
                           "handled.\n# TYPE tianyan_http_requests_in_progress gauge\n"));
     TY_TRY(ty_buf_printf(b, "tianyan_http_requests_in_progress %d\n", atomic_load(&s->inflight)));
+    TY_TRY(ty_buf_printf(b,
+                         "# HELP tianyan_worker_queue Requests waiting for a worker thread "
+                         "(handlers that wait for a commit or a password check).\n"
+                         "# TYPE tianyan_worker_queue gauge\ntianyan_worker_queue %d\n",
+                         atomic_load(&s->jobs_queued)));
 
     const char *outcomes[] = {"accepted", "duplicate", "rejected"};
     TY_TRY(ty_buf_puts(b, "# HELP tianyan_ingest_events_total Events received over HTTP, by "
