@@ -154,10 +154,40 @@ for p in detector platform group entity; do
 done
 expect_eq "the warnings are all still there" "$(sql $DB "SELECT count(*) FROM warnings")" 4
 
-stop_server
+# graceful stop: a request in progress when SIGTERM comes is finished and
+# answered; new connections are refused meanwhile
+rm -f last.fifo
+mkfifo last.fifo
+curl -s -o last.body -w '%{http_code}' -X POST -H "$AUTH" -H "$ND" -T last.fifo "$URL/api/v1/events" > last.status &
+CURL_PID=$!
+exec 3> last.fifo
+head -n 1 mixed.jsonl >&3
+i=0
+while [ $i -lt 600 ]; do
+    curl -s "$URL/metrics" | grep -qx 'tianyan_ingest_requests_in_progress 1' && break
+    sleep 0.1
+    i=$((i + 1))
+done
+kill -TERM "$SERVER_PID"
+i=0
+while ! grep -qF '"msg":"stopping"' ing.log && [ $i -lt 600 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+st=$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")
+expect_eq "no new connection while stopping" "$st" 000
+sed -n 2,3p mixed.jsonl >&3
+exec 3>&-
+wait $CURL_PID
+expect_eq "the request in progress is answered" "$(cat last.status)" 200
+expect_eq "and its events counted" "$(j last.body '$.duplicate')/$(j last.body '$.rejected')" 1/2
+wait "$SERVER_PID"
+STOP_STATUS=$?
+SERVER_PID=
 expect_eq "clean exit" "$STOP_STATUS" 0
+expect_contains "nothing cut" ing.log '"msg":"stopped","requests_cut":"0","writer":"ok"'
 expect_eq "batches audited with their counts" \
-    "$(sql $DB "SELECT count(*) FROM audit_log WHERE action = 'ingest.batch' AND actor = 'platform:haitun' AND object = 'platform:haitun'")" 8
+    "$(sql $DB "SELECT count(*) FROM audit_log WHERE action = 'ingest.batch' AND actor = 'platform:haitun' AND object = 'platform:haitun'")" 9
 expect_eq "first batch's counts" \
     "$(sql $DB "SELECT json_extract(detail, '\$.accepted') || '/' || json_extract(detail, '\$.format') FROM audit_log WHERE action = 'ingest.batch' ORDER BY seq LIMIT 1")" \
     "$(j f1.body '$.accepted')/jsonl"
