@@ -58,6 +58,7 @@ typedef struct ty_server_conf {
     char tls_key[TY_CONF_STR_MAX];   /* PEM private key */
     int64_t access_log;              /* 1: one JSON line per request on stderr */
     int64_t commit_ms;               /* ingest group commit: idle time before commit */
+    int64_t ingest_queue_chunks;     /* bound of the writer's queue, in chunks of <= 512 rows */
 } ty_server_conf;
 
 typedef enum ty_conf_type {

@@ -63,6 +63,10 @@ static const ty_conf_key keys[] = {
      "Retry-After suggested with 429 and 503 answers", F(retry_after)},
     {"commit_ms", TY_CONF_INT, 1, 10000, "20", 0, "milliseconds",
      "ingest group commit: the writer commits after its queue was idle this long", F(commit_ms)},
+    {"ingest_queue_chunks", TY_CONF_INT, 1, 4096, "256", 0, "chunks",
+     "bound of the writer's queue (chunks of up to 512 events); when it is nearly full, ingest "
+     "bodies are decoded on a worker thread so that the event loops do not wait",
+     F(ingest_queue_chunks)},
     {"login_concurrency", TY_CONF_INT, 1, 64, "2", 1, NULL,
      "password checks at once (argon2id takes 64 MiB each); more answer 429", F(login_concurrency)},
     {"rate_limit_address", TY_CONF_INT, 0, 100000, "100", 1, "per second",

@@ -373,14 +373,22 @@ static void *worker_main(void *arg)
             s->jobs_tail = NULL;
         pthread_mutex_unlock(&s->jobs_mu);
         atomic_fetch_sub(&s->jobs_queued, 1);
-        r->rt->handler(s, r);
+        if (r->job_feed) { /* a chunk of an ingest body, while the writer is behind */
+            r->job_feed = 0;
+            if (r->ig)
+                ingest_feed(s, r, r->pending.data, r->pending.len);
+            ty_buf_reset(&r->pending);
+        } else {
+            r->rt->handler(s, r);
+        }
         /* from here on r belongs to the event loop again (it may free it) */
         MHD_resume_connection(r->conn);
     }
     return NULL;
 }
 
-/* Queues r for a worker; 0 when the workers have stopped (run it inline). */
+/* Queues r for a worker (its handler; or with r->job_feed, a body chunk); 0
+ * when the workers have stopped (run it inline). */
 static int offload(srv *s, req *r)
 {
     pthread_mutex_lock(&s->jobs_mu);
@@ -388,7 +396,8 @@ static int offload(srv *s, req *r)
         pthread_mutex_unlock(&s->jobs_mu);
         return 0;
     }
-    r->offloaded = 1;
+    if (!r->job_feed)
+        r->offloaded = 1;
     r->next_job = NULL;
     MHD_suspend_connection(r->conn);
     if (s->jobs_tail)
@@ -399,6 +408,25 @@ static int offload(srv *s, req *r)
     atomic_fetch_add(&s->jobs_queued, 1);
     pthread_mutex_unlock(&s->jobs_mu);
     pthread_cond_signal(&s->jobs_cv);
+    return 1;
+}
+
+/* Copies a body chunk for a worker to decode: when the writer's queue is
+ * (nearly) full, decoding waits for room, and that wait must not hold up the
+ * event loop. 0 when it cannot (workers stopped, out of memory): decode here. */
+static int offload_feed(srv *s, req *r, const char *data, size_t n)
+{
+    if (!r->pending.max)
+        ty_buf_init(&r->pending, 4 * 1024 * 1024);
+    ty_buf_reset(&r->pending);
+    if (ty_buf_append(&r->pending, data, n) != TY_OK)
+        return 0;
+    r->job_feed = 1;
+    if (!offload(s, r)) {
+        r->job_feed = 0;
+        return 0;
+    }
+    srv_metrics_feed_offloaded();
     return 1;
 }
 
@@ -497,6 +525,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r->resp)
         MHD_destroy_response(r->resp);
     ty_buf_free(&r->body);
+    ty_buf_free(&r->pending);
     free(r);
     atomic_fetch_sub(&s->inflight, 1);
 }
@@ -730,6 +759,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_YES;
         }
         if (r->ig) {
+            size_t cap = 0, q = ty_writer_backlog(s->writer, &cap);
+            if (q + 2 > cap && offload_feed(s, r, upload_data, n))
+                return MHD_YES; /* resumed by the worker once it is decoded */
             ingest_feed(s, r, upload_data, n);
         } else if (r->rt && r->rt->body == BODY_JSON) {
             if (ty_buf_append(&r->body, upload_data, n) != TY_OK)
@@ -919,7 +951,7 @@ ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *
             s->readers.nfree++;
     }
     if (e == TY_OK) {
-        ty_writer_opts wo = {0, (int)c->commit_ms, 0};
+        ty_writer_opts wo = {0, (int)c->commit_ms, (size_t)c->ingest_queue_chunks};
         e = ty_writer_start(&s->writer, s->wstore, &wo);
         if (e != TY_OK)
             snprintf(err, errn, "the ingest writer could not start: %s", ty_err_message(e));

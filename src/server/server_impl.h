@@ -141,6 +141,7 @@ void srv_metrics_error(srv_err e);
 void srv_metrics_ingest(const ty_ingest_report *rep);
 void srv_metrics_ingest_refused(const char *why);
 void srv_metrics_login(int ok);
+void srv_metrics_feed_offloaded(void);
 ty_err srv_metrics_render(srv *s, ty_buf *out);
 
 /* ---------------------------------------------------------------- rate limits */
@@ -247,8 +248,10 @@ struct req {
     int has_err;
     size_t resp_bytes;
     int queued;
-    int offloaded; /* handed to a worker (the connection was suspended) */
-    req *next_job; /* in the workers' queue */
+    int offloaded;  /* handed to a worker (the connection was suspended) */
+    int job_feed;   /* the worker's job is to feed `pending` to the ingest */
+    ty_buf pending; /* a body chunk copied for a worker to decode */
+    req *next_job;  /* in the workers' queue */
 };
 
 /* Answers with a JSON body (takes buf's data). */

@@ -194,4 +194,18 @@ expect_eq "first batch's counts" \
 "$TIANYAN" audit --db $DB verify > verify.txt
 expect_status "audit verify" $? 0
 
+# a writer queue of one chunk: body chunks are decoded on worker threads while
+# it is full, and the result is the same
+"$TIANYAN" platform --db q.db add haitun > /dev/null
+QKEY=$("$TIANYAN" key --db q.db issue --platform haitun 2> /dev/null)
+start_server q --db q.db --ingest-queue-chunks 1 --workers 2
+expect_http "through a tiny queue" tq 200 - POST /api/v1/events -H "Authorization: Bearer $QKEY" -H "$ND" --data-binary @$FEED
+expect_eq "the same events" "$(j tq.body '$.accepted')" "$(j cli.json '$.accepted')"
+expect_eq "stored" "$(sql q.db "SELECT count(*) FROM events")" "$(j cli.json '$.accepted')"
+http qm GET /metrics > /dev/null
+n=$(sed -n 's/^tianyan_ingest_offloaded_chunks_total \([0-9]*\)$/\1/p' qm.body)
+if [ "${n:-0}" -ge 1 ]; then ok; else bad "no body chunk was decoded on a worker (${n:-none})"; fi
+stop_server
+expect_eq "clean exit (tiny queue)" "$STOP_STATUS" 0
+
 finish
