@@ -40,6 +40,7 @@ typedef struct ty_server_conf {
     int64_t max_connections_per_ip;  /* open connections per client address */
     int64_t connection_timeout;      /* seconds of inactivity before a connection is closed */
     int64_t max_header_bytes;        /* request line + headers, bytes */
+    int64_t connection_memory;       /* per-connection buffer (head, body reads), bytes */
     int64_t max_headers;             /* header fields per request */
     int64_t max_body_bytes;          /* JSON request bodies */
     int64_t max_ingest_bytes;        /* POST /api/v1/events bodies */

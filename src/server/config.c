@@ -45,6 +45,10 @@ static const ty_conf_key keys[] = {
      F(connection_timeout)},
     {"max_header_bytes", TY_CONF_INT, 4 * KIB, 1 * MIB, "32768", 0, "bytes",
      "request line and headers together; larger requests are refused", F(max_header_bytes)},
+    {"connection_memory", TY_CONF_INT, 16 * KIB, 16 * MIB, "262144", 0, "bytes",
+     "buffer of each connection, for its request head and body reads (a larger one reads "
+     "ingest bodies in fewer, larger pieces); must exceed max_header_bytes",
+     F(connection_memory)},
     {"max_headers", TY_CONF_INT, 4, 1000, "64", 0, NULL,
      "header fields per request; more answer 431 too_many_headers", F(max_headers)},
     {"max_body_bytes", TY_CONF_INT, 1 * KIB, 16 * MIB, "65536", 1, "bytes",
@@ -279,6 +283,13 @@ ty_err ty_server_conf_check(const ty_server_conf *c, char *err, size_t errn)
 {
     if (!c->db[0]) {
         snprintf(err, errn, "db: the store file is required (--db PATH, TIANYAN_DB or db = PATH)");
+        return TY_EINVAL;
+    }
+    if (c->connection_memory <= c->max_header_bytes) {
+        snprintf(err, errn,
+                 "connection_memory: %lld bytes must exceed max_header_bytes (%lld), which it "
+                 "holds",
+                 (long long)c->connection_memory, (long long)c->max_header_bytes);
         return TY_EINVAL;
     }
     if (!c->tls_cert[0] != !c->tls_key[0]) {

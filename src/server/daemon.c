@@ -530,12 +530,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&s->inflight, 1);
 }
 
+typedef struct head_size {
+    int fields;
+    size_t bytes;
+} head_size;
+
 static int count_header(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
 {
+    head_size *h = cls;
     (void)kind;
-    (void)k;
-    (void)v;
-    (*(int *)cls)++;
+    h->fields++;
+    h->bytes += strlen(k) + (v ? strlen(v) : 0) + 4; /* "k: v\r\n" */
     return MHD_YES;
 }
 
@@ -605,11 +610,18 @@ static void begin(srv *s, req *r)
 {
     if (!rate_ok(s, r, RATE_ADDRESS))
         return;
-    int nh = 0;
-    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, (MHD_KeyValueIterator)count_header, &nh);
-    if (nh > srv_conf(s)->max_headers) {
-        srv_error(r, SE_HEADERS, "the request has %d header fields; at most %lld are accepted", nh,
-                  (long long)srv_conf(s)->max_headers);
+    head_size hs = {0, strlen(r->method) + strlen(r->path) + 12};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, (MHD_KeyValueIterator)count_header, &hs);
+    if (hs.fields > srv_conf(s)->max_headers) {
+        srv_error(r, SE_HEADERS, "the request has %d header fields; at most %lld are accepted",
+                  hs.fields, (long long)srv_conf(s)->max_headers);
+        return;
+    }
+    if ((int64_t)hs.bytes > srv_conf(s)->max_header_bytes) {
+        srv_error(r, SE_HEADERS_SIZE,
+                  "the request line and headers take %zu bytes; at most %lld are "
+                  "accepted",
+                  hs.bytes, (long long)srv_conf(s)->max_header_bytes);
         return;
     }
     int path_known;
@@ -1009,7 +1021,7 @@ ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *
             (unsigned)c->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->max_connections_per_ip,
             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout,
-            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->max_header_bytes,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->connection_memory,
             MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_ARRAY,
             s->tls ? tls_opts : tls_opts + 2, MHD_OPTION_END);

@@ -64,6 +64,8 @@
       "accepts")                                                                              \
     X(SE_TOO_MANY, 429, "too_many_requests", "the server is busy; retry after Retry-After")   \
     X(SE_HEADERS, 431, "too_many_headers", "the request has too many header fields")          \
+    X(SE_HEADERS_SIZE, 431, "headers_too_large",                                              \
+      "the request line and headers are longer than the server accepts")                      \
     X(SE_INTERNAL, 500, "internal",                                                           \
       "the server failed; the request id identifies it in the "                               \
       "server's log")                                                                         \
