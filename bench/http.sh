@@ -2,9 +2,10 @@
 # bench/http.sh - `tianyan serve` under load, on this machine's loopback:
 #  1. wrk against read routes (health, the warnings list, one warning with its
 #     explanation and history): requests per second and latency percentiles;
-#  2. HTTP ingest of a simulated feed (one POST per file, FILES files sent at
-#     once) against `tianyan ingest` of the same files into a fresh store, in
-#     the same run: events per second and their ratio (goal: HTTP >= 0.9x).
+#  2. HTTP ingest against `tianyan ingest` of the same data into a fresh store,
+#     in the same run, rounds taken in turns: the feeds as one file (one POST)
+#     and as four files (four POSTs at once, four files on the command line):
+#     events per second and their ratio (goal: HTTP >= 0.9x).
 # The server and the load generator share the machine's cores, so the read
 # figures are a floor. Figures go to docs/benchmarks.md by hand.
 #   usage: bench/http.sh BUILD_DIR SCRATCH [DAYS] [DURATION_S]
@@ -57,44 +58,53 @@ wait $pid
 ROUNDS=${ROUNDS:-3}
 now() { date +%s.%N; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-: > cli.rates
-: > http.rates
-r=0
-while [ $r -lt "$ROUNDS" ]; do
-    r=$((r + 1))
-    rm -f cli.db* h.db* h.port
-    t0=$(now)
-    "$T" ingest --db cli.db --platform bench --create-platform "$@" > cli.txt
-    t1=$(now)
-    echo "$events $t0 $t1" | awk '{ printf "%.0f\n", $1 / ($3 - $2) }' >> cli.rates
 
-    "$T" platform --db h.db add bench > /dev/null
-    key=$("$T" key --db h.db issue --platform bench 2> /dev/null)
-    "$T" serve --db h.db --port 0 --port-file h.port --access-log false \
-        --max-ingest-bytes 17179869184 2> h.log &
-    pid=$!
-    while [ ! -s h.port ]; do sleep 0.1; done
-    url=http://127.0.0.1:$(cat h.port)
-    t0=$(now)
-    curls=""
-    for f in "$@"; do
-        curl -s -o "$(basename "$f").out" -H "Authorization: Bearer $key" \
-            -H 'Content-Type: application/x-ndjson' --data-binary @"$f" "$url/api/v1/events" &
-        curls="$curls $!"
+# ingest_rounds LABEL FILE...
+ingest_rounds() {
+    label=$1
+    shift
+    : > cli.rates
+    : > http.rates
+    r=0
+    while [ $r -lt "$ROUNDS" ]; do
+        r=$((r + 1))
+        rm -f cli.db* h.db* h.port ./*.out
+        t0=$(now)
+        "$T" ingest --db cli.db --platform bench --create-platform "$@" > cli.txt
+        t1=$(now)
+        echo "$events $t0 $t1" | awk '{ printf "%.0f\n", $1 / ($3 - $2) }' >> cli.rates
+
+        "$T" platform --db h.db add bench > /dev/null
+        key=$("$T" key --db h.db issue --platform bench 2> /dev/null)
+        "$T" serve --db h.db --port 0 --port-file h.port --access-log false \
+            --max-ingest-bytes 17179869184 2> h.log &
+        pid=$!
+        while [ ! -s h.port ]; do sleep 0.1; done
+        url=http://127.0.0.1:$(cat h.port)
+        t0=$(now)
+        curls=""
+        for f in "$@"; do
+            curl -s -o "$(basename "$f").out" -H "Authorization: Bearer $key" \
+                -H 'Content-Type: application/x-ndjson' --data-binary @"$f" "$url/api/v1/events" &
+            curls="$curls $!"
+        done
+        for j in $curls; do wait "$j"; done
+        t1=$(now)
+        kill -TERM $pid
+        wait $pid
+        acc=$(cat ./*.out | sed 's/.*"accepted":\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s }')
+        if [ "$acc" != "$events" ]; then
+            echo "HTTP ingest accepted $acc of $events events" >&2
+            exit 1
+        fi
+        echo "$acc $t0 $t1" | awk '{ printf "%.0f\n", $1 / ($3 - $2) }' >> http.rates
+        echo "$label, round $r: tianyan ingest $(tail -n 1 cli.rates) events/s, HTTP $(tail -n 1 http.rates) events/s"
     done
-    for j in $curls; do wait "$j"; done
-    t1=$(now)
-    kill -TERM $pid
-    wait $pid
-    acc=$(cat ./*.jsonl.out | sed 's/.*"accepted":\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s }')
-    if [ "$acc" != "$events" ]; then
-        echo "HTTP ingest accepted $acc of $events events" >&2
-        exit 1
-    fi
-    echo "$acc $t0 $t1" | awk '{ printf "%.0f\n", $1 / ($3 - $2) }' >> http.rates
-    echo "round $r: tianyan ingest $(tail -n 1 cli.rates) events/s, HTTP $(tail -n 1 http.rates) events/s"
-done
-cli_rate=$(median < cli.rates)
-http_rate=$(median < http.rates)
-echo "tianyan ingest: median $cli_rate events/s; HTTP ingest: median $http_rate events/s"
-echo "HTTP / CLI: $(echo "$http_rate $cli_rate" | awk '{ printf "%.2f", $1 / $2 }')"
+    cli_rate=$(median < cli.rates)
+    http_rate=$(median < http.rates)
+    echo "$label: tianyan ingest median $cli_rate events/s; HTTP median $http_rate events/s; HTTP / CLI $(echo "$http_rate $cli_rate" | awk '{ printf "%.2f", $1 / $2 }')"
+}
+
+cat "$@" > all.jsonl
+ingest_rounds "one file" all.jsonl
+ingest_rounds "four files at once" "$@"

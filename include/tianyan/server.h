@@ -34,11 +34,13 @@ typedef struct ty_server_conf {
     char listen[TY_CONF_STR_MAX];    /* address to bind (IPv4 or IPv6 literal) */
     int64_t port;                    /* TCP port; 0 picks a free one (see port_file) */
     char port_file[TY_CONF_STR_MAX]; /* where to write the bound port once listening */
-    int64_t threads;                 /* libmicrohttpd worker threads */
+    int64_t threads;                 /* libmicrohttpd event-loop threads */
+    int64_t workers;                 /* threads for handlers that wait (commits, passwords) */
     int64_t max_connections;         /* open connections at once */
     int64_t max_connections_per_ip;  /* open connections per client address */
     int64_t connection_timeout;      /* seconds of inactivity before a connection is closed */
     int64_t max_header_bytes;        /* request line + headers, bytes */
+    int64_t connection_memory;       /* per-connection buffer (head, body reads), bytes */
     int64_t max_headers;             /* header fields per request */
     int64_t max_body_bytes;          /* JSON request bodies */
     int64_t max_ingest_bytes;        /* POST /api/v1/events bodies */
@@ -57,6 +59,7 @@ typedef struct ty_server_conf {
     char tls_key[TY_CONF_STR_MAX];   /* PEM private key */
     int64_t access_log;              /* 1: one JSON line per request on stderr */
     int64_t commit_ms;               /* ingest group commit: idle time before commit */
+    int64_t ingest_queue_chunks;     /* bound of the writer's queue, in chunks of <= 512 rows */
 } ty_server_conf;
 
 typedef enum ty_conf_type {

@@ -31,7 +31,11 @@ static const ty_conf_key keys[] = {
     {"port_file", TY_CONF_STRING, 0, TY_CONF_STR_MAX - 1, "", 0, "path",
      "file that gets the bound port once the server listens (for scripts and tests)", F(port_file)},
     {"threads", TY_CONF_INT, 1, 256, "4", 0, NULL,
-     "HTTP worker threads (epoll, one event loop each)", F(threads)},
+     "HTTP event-loop threads (epoll), each serving many connections", F(threads)},
+    {"workers", TY_CONF_INT, 1, 256, "4", 0, NULL,
+     "threads for the handlers that wait for a commit or a password check, so that the "
+     "event loops never do",
+     F(workers)},
     {"max_connections", TY_CONF_INT, 1, 100000, "1024", 0, NULL,
      "open connections at once; more are refused at accept", F(max_connections)},
     {"max_connections_per_ip", TY_CONF_INT, 1, 100000, "64", 0, NULL,
@@ -41,6 +45,10 @@ static const ty_conf_key keys[] = {
      F(connection_timeout)},
     {"max_header_bytes", TY_CONF_INT, 4 * KIB, 1 * MIB, "32768", 0, "bytes",
      "request line and headers together; larger requests are refused", F(max_header_bytes)},
+    {"connection_memory", TY_CONF_INT, 16 * KIB, 16 * MIB, "262144", 0, "bytes",
+     "buffer of each connection, for its request head and body reads (a larger one reads "
+     "ingest bodies in fewer, larger pieces); must exceed max_header_bytes",
+     F(connection_memory)},
     {"max_headers", TY_CONF_INT, 4, 1000, "64", 0, NULL,
      "header fields per request; more answer 431 too_many_headers", F(max_headers)},
     {"max_body_bytes", TY_CONF_INT, 1 * KIB, 16 * MIB, "65536", 1, "bytes",
@@ -59,6 +67,10 @@ static const ty_conf_key keys[] = {
      "Retry-After suggested with 429 and 503 answers", F(retry_after)},
     {"commit_ms", TY_CONF_INT, 1, 10000, "20", 0, "milliseconds",
      "ingest group commit: the writer commits after its queue was idle this long", F(commit_ms)},
+    {"ingest_queue_chunks", TY_CONF_INT, 1, 4096, "256", 0, "chunks",
+     "bound of the writer's queue (chunks of up to 512 events); when it is nearly full, ingest "
+     "bodies are decoded on a worker thread so that the event loops do not wait",
+     F(ingest_queue_chunks)},
     {"login_concurrency", TY_CONF_INT, 1, 64, "2", 1, NULL,
      "password checks at once (argon2id takes 64 MiB each); more answer 429", F(login_concurrency)},
     {"rate_limit_address", TY_CONF_INT, 0, 100000, "100", 1, "per second",
@@ -271,6 +283,13 @@ ty_err ty_server_conf_check(const ty_server_conf *c, char *err, size_t errn)
 {
     if (!c->db[0]) {
         snprintf(err, errn, "db: the store file is required (--db PATH, TIANYAN_DB or db = PATH)");
+        return TY_EINVAL;
+    }
+    if (c->connection_memory <= c->max_header_bytes) {
+        snprintf(err, errn,
+                 "connection_memory: %lld bytes must exceed max_header_bytes (%lld), which it "
+                 "holds",
+                 (long long)c->connection_memory, (long long)c->max_header_bytes);
         return TY_EINVAL;
     }
     if (!c->tls_cert[0] != !c->tls_key[0]) {

@@ -14,7 +14,10 @@
  *      once (and its connection closed) so the body is never read.
  *   2. calls with body data: appended to a bounded buffer (JSON routes) or fed
  *      to the ingest decoder (events).
- *   3. last call (no more data): the handler runs and its answer is queued.
+ *   3. last call (no more data): the handler runs and its answer is queued;
+ *      a handler that waits (RF_WORKER) runs on a worker thread instead, the
+ *      connection suspended until the worker resumes it, and the answer is
+ *      queued on the call that follows.
  * The completion callback logs the request, counts it and frees it.
  */
 #include <arpa/inet.h>
@@ -117,6 +120,8 @@ void srv_log(srv *s, const char *level, const char *msg, ...)
 }
 
 /* libmicrohttpd's own messages, as JSON lines. */
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
@@ -227,6 +232,8 @@ void srv_respond_empty(req *r, int status)
         set_response(r, status, resp, NULL);
 }
 
+static void error_v(req *r, srv_err e, void (*fn)(yajl_gen g, void *ctx), void *ctx,
+                    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 static void error_v(req *r, srv_err e, void (*fn)(yajl_gen g, void *ctx), void *ctx,
                     const char *fmt, va_list ap)
 {
@@ -347,6 +354,96 @@ yajl_val srv_body_object(req *r, const char *const *allowed)
     return v;
 }
 
+/* ---------------------------------------------------------------- workers */
+
+static void *worker_main(void *arg)
+{
+    srv *s = arg;
+    while (1) {
+        pthread_mutex_lock(&s->jobs_mu);
+        while (!s->jobs_head && !s->jobs_stop)
+            pthread_cond_wait(&s->jobs_cv, &s->jobs_mu);
+        req *r = s->jobs_head;
+        if (!r) { /* stopping, and the queue is drained */
+            pthread_mutex_unlock(&s->jobs_mu);
+            break;
+        }
+        s->jobs_head = r->next_job;
+        if (!s->jobs_head)
+            s->jobs_tail = NULL;
+        pthread_mutex_unlock(&s->jobs_mu);
+        atomic_fetch_sub(&s->jobs_queued, 1);
+        if (r->job_feed) { /* a chunk of an ingest body, while the writer is behind */
+            r->job_feed = 0;
+            if (r->ig)
+                ingest_feed(s, r, r->pending.data, r->pending.len);
+            ty_buf_reset(&r->pending);
+        } else {
+            r->rt->handler(s, r);
+        }
+        /* from here on r belongs to the event loop again (it may free it) */
+        MHD_resume_connection(r->conn);
+    }
+    return NULL;
+}
+
+/* Queues r for a worker (its handler; or with r->job_feed, a body chunk); 0
+ * when the workers have stopped (run it inline). */
+static int offload(srv *s, req *r)
+{
+    pthread_mutex_lock(&s->jobs_mu);
+    if (s->jobs_stop || !s->nworkers) {
+        pthread_mutex_unlock(&s->jobs_mu);
+        return 0;
+    }
+    if (!r->job_feed)
+        r->offloaded = 1;
+    r->next_job = NULL;
+    MHD_suspend_connection(r->conn);
+    if (s->jobs_tail)
+        s->jobs_tail->next_job = r;
+    else
+        s->jobs_head = r;
+    s->jobs_tail = r;
+    atomic_fetch_add(&s->jobs_queued, 1);
+    pthread_mutex_unlock(&s->jobs_mu);
+    pthread_cond_signal(&s->jobs_cv);
+    return 1;
+}
+
+/* Copies a body chunk for a worker to decode: when the writer's queue is
+ * (nearly) full, decoding waits for room, and that wait must not hold up the
+ * event loop. 0 when it cannot (workers stopped, out of memory): decode here. */
+static int offload_feed(srv *s, req *r, const char *data, size_t n)
+{
+    if (!r->pending.max)
+        ty_buf_init(&r->pending, 4 * 1024 * 1024);
+    ty_buf_reset(&r->pending);
+    if (ty_buf_append(&r->pending, data, n) != TY_OK)
+        return 0;
+    r->job_feed = 1;
+    if (!offload(s, r)) {
+        r->job_feed = 0;
+        return 0;
+    }
+    srv_metrics_feed_offloaded();
+    return 1;
+}
+
+/* Lets the workers finish the queue, then joins them. */
+static void stop_workers(srv *s)
+{
+    pthread_mutex_lock(&s->jobs_mu);
+    s->jobs_stop = 1;
+    pthread_mutex_unlock(&s->jobs_mu);
+    pthread_cond_broadcast(&s->jobs_cv);
+    for (size_t i = 0; i < s->nworkers; i++)
+        pthread_join(s->workers[i], NULL);
+    s->nworkers = 0;
+    free(s->workers);
+    s->workers = NULL;
+}
+
 /* ---------------------------------------------------------------- one request */
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -428,16 +525,22 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r->resp)
         MHD_destroy_response(r->resp);
     ty_buf_free(&r->body);
+    ty_buf_free(&r->pending);
     free(r);
     atomic_fetch_sub(&s->inflight, 1);
 }
 
+typedef struct head_size {
+    int fields;
+    size_t bytes;
+} head_size;
+
 static int count_header(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
 {
+    head_size *h = cls;
     (void)kind;
-    (void)k;
-    (void)v;
-    (*(int *)cls)++;
+    h->fields++;
+    h->bytes += strlen(k) + (v ? strlen(v) : 0) + 4; /* "k: v\r\n" */
     return MHD_YES;
 }
 
@@ -507,11 +610,18 @@ static void begin(srv *s, req *r)
 {
     if (!rate_ok(s, r, RATE_ADDRESS))
         return;
-    int nh = 0;
-    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, (MHD_KeyValueIterator)count_header, &nh);
-    if (nh > srv_conf(s)->max_headers) {
-        srv_error(r, SE_HEADERS, "the request has %d header fields; at most %lld are accepted", nh,
-                  (long long)srv_conf(s)->max_headers);
+    head_size hs = {0, strlen(r->method) + strlen(r->path) + 12};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, (MHD_KeyValueIterator)count_header, &hs);
+    if (hs.fields > srv_conf(s)->max_headers) {
+        srv_error(r, SE_HEADERS, "the request has %d header fields; at most %lld are accepted",
+                  hs.fields, (long long)srv_conf(s)->max_headers);
+        return;
+    }
+    if ((int64_t)hs.bytes > srv_conf(s)->max_header_bytes) {
+        srv_error(r, SE_HEADERS_SIZE,
+                  "the request line and headers take %zu bytes; at most %lld are "
+                  "accepted",
+                  hs.bytes, (long long)srv_conf(s)->max_header_bytes);
         return;
     }
     int path_known;
@@ -661,6 +771,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_YES;
         }
         if (r->ig) {
+            size_t cap = 0, q = ty_writer_backlog(s->writer, &cap);
+            if (q + 2 > cap && offload_feed(s, r, upload_data, n))
+                return MHD_YES; /* resumed by the worker once it is decoded */
             ingest_feed(s, r, upload_data, n);
         } else if (r->rt && r->rt->body == BODY_JSON) {
             if (ty_buf_append(&r->body, upload_data, n) != TY_OK)
@@ -669,8 +782,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         return MHD_YES;
     }
-    if (!r->resp && r->rt)
+    if (!r->resp && r->rt && !r->offloaded) {
+        if ((r->rt->flags & RF_WORKER) && offload(s, r))
+            return MHD_YES; /* the worker resumes the connection; this is called again */
         r->rt->handler(s, r);
+    }
     return queue(r);
 }
 
@@ -847,10 +963,25 @@ ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *
             s->readers.nfree++;
     }
     if (e == TY_OK) {
-        ty_writer_opts wo = {0, (int)c->commit_ms, 0};
+        ty_writer_opts wo = {0, (int)c->commit_ms, (size_t)c->ingest_queue_chunks};
         e = ty_writer_start(&s->writer, s->wstore, &wo);
         if (e != TY_OK)
             snprintf(err, errn, "the ingest writer could not start: %s", ty_err_message(e));
+    }
+    pthread_mutex_init(&s->jobs_mu, NULL);
+    pthread_cond_init(&s->jobs_cv, NULL);
+    if (e == TY_OK) {
+        s->workers = calloc((size_t)c->workers, sizeof *s->workers);
+        if (!s->workers)
+            e = TY_ENOMEM;
+        for (size_t i = 0; e == TY_OK && i < (size_t)c->workers; i++) {
+            if (pthread_create(&s->workers[i], NULL, worker_main, s) != 0) {
+                snprintf(err, errn, "cannot start worker threads");
+                e = TY_ENOMEM;
+            } else {
+                s->nworkers++;
+            }
+        }
     }
     if (e == TY_OK && c->tls_cert[0]) {
         e = read_file(c->tls_cert, &cert, err, errn);
@@ -877,8 +1008,8 @@ ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *
         }
     }
     if (e == TY_OK) {
-        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                         (v6 ? MHD_USE_IPv6 : 0) | (s->tls ? MHD_USE_TLS : 0);
+        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+                         MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0) | (s->tls ? MHD_USE_TLS : 0);
         struct MHD_OptionItem tls_opts[] = {
             {MHD_OPTION_HTTPS_MEM_CERT, 0, cert},
             {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
@@ -890,7 +1021,7 @@ ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *
             (unsigned)c->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->max_connections_per_ip,
             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout,
-            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->max_header_bytes,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->connection_memory,
             MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_ARRAY,
             s->tls ? tls_opts : tls_opts + 2, MHD_OPTION_END);
@@ -912,6 +1043,7 @@ ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *
     if (e != TY_OK) {
         if (d)
             MHD_stop_daemon(d);
+        stop_workers(s);
         close_all(s);
         free(cert);
         free(key);
@@ -950,6 +1082,10 @@ ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *
         nanosleep(&ts, NULL);
     }
     int left = atomic_load(&s->inflight);
+    /* the workers finish what they hold and resume those connections (a
+     * daemon must not be stopped with connections suspended); the writer still
+     * runs for them */
+    stop_workers(s);
     MHD_stop_daemon(d);
     ty_err we = s->writer ? ty_writer_stop(&s->writer) : TY_OK;
     char lefttxt[16];
@@ -962,6 +1098,8 @@ ty_err ty_server_run(const ty_server_conf *c, ty_server_reload_fn reload, void *
     pthread_mutex_destroy(&s->log_mu);
     pthread_mutex_destroy(&s->readers.mu);
     pthread_cond_destroy(&s->readers.cv);
+    pthread_mutex_destroy(&s->jobs_mu);
+    pthread_cond_destroy(&s->jobs_cv);
     free_confs(s);
     free(s);
     pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);

@@ -36,6 +36,7 @@ static struct {
     atomic_ullong ingest_refused[2]; /* concurrency, backlog */
     atomic_ullong logins[2];         /* failed, ok */
     atomic_ullong rate_limited[2];   /* address, principal */
+    atomic_ullong feeds_offloaded;
 } m;
 
 void srv_metrics_request(size_t ri, int status, double seconds)
@@ -79,6 +80,11 @@ void srv_metrics_ingest_refused(const char *why)
 void srv_metrics_login(int ok)
 {
     atomic_fetch_add(&m.logins[ok != 0], 1);
+}
+
+void srv_metrics_feed_offloaded(void)
+{
+    atomic_fetch_add(&m.feeds_offloaded, 1);
 }
 
 void srv_metrics_rate_limited(int which)
@@ -166,6 +172,11 @@ ty_err srv_metrics_render(srv *s, ty_buf *b)
     TY_TRY(ty_buf_puts(b, "# HELP tianyan_http_requests_in_progress Requests being received or "
                           "handled.\n# TYPE tianyan_http_requests_in_progress gauge\n"));
     TY_TRY(ty_buf_printf(b, "tianyan_http_requests_in_progress %d\n", atomic_load(&s->inflight)));
+    TY_TRY(ty_buf_printf(b,
+                         "# HELP tianyan_worker_queue Requests waiting for a worker thread "
+                         "(handlers that wait for a commit or a password check).\n"
+                         "# TYPE tianyan_worker_queue gauge\ntianyan_worker_queue %d\n",
+                         atomic_load(&s->jobs_queued)));
 
     const char *outcomes[] = {"accepted", "duplicate", "rejected"};
     TY_TRY(ty_buf_puts(b, "# HELP tianyan_ingest_events_total Events received over HTTP, by "
@@ -209,6 +220,12 @@ ty_err srv_metrics_render(srv *s, ty_buf *b)
                          "received.\n# TYPE tianyan_ingest_requests_in_progress gauge\n"
                          "tianyan_ingest_requests_in_progress %d\n",
                          q, cap, atomic_load(&s->ingest_inflight)));
+    TY_TRY(ty_buf_printf(b,
+                         "# HELP tianyan_ingest_offloaded_chunks_total Body chunks decoded on a "
+                         "worker thread because the writer's queue was nearly full.\n"
+                         "# TYPE tianyan_ingest_offloaded_chunks_total counter\n"
+                         "tianyan_ingest_offloaded_chunks_total %llu\n",
+                         atomic_load(&m.feeds_offloaded)));
     TY_TRY(ty_buf_printf(b,
                          "# HELP tianyan_logins_total Sign-in attempts by result.\n"
                          "# TYPE tianyan_logins_total counter\n"

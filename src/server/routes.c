@@ -53,7 +53,8 @@ const route srv_routes[] = {
     {"GET", "/api/v1/openapi.json", h_openapi, ROLES_ALL, 0, BODY_NONE, "operations",
      "this document", "The OpenAPI 3 description of the API, generated from the route table.",
      p_none, NULL, NULL, 200, NULL},
-    {"POST", "/api/v1/session", h_session_open, ROLES_ALL, 0, BODY_JSON, "sessions", "sign in",
+    {"POST", "/api/v1/session", h_session_open, ROLES_ALL, RF_WORKER, BODY_JSON, "sessions",
+     "sign in",
      "Checks name and password (argon2id) and opens a session. By default the session token "
      "is set as an HttpOnly, SameSite=Strict cookie (Secure over HTTPS) and the answer carries "
      "the CSRF token, to be sent back in X-CSRF-Token with every POST, PUT, PATCH or DELETE. "
@@ -62,8 +63,8 @@ const route srv_routes[] = {
      p_none, "LoginRequest", "Session", 200, NULL},
     {"GET", "/api/v1/session", h_session_get, R_SIGNED, 0, BODY_NONE, "sessions", "who am I",
      "The principal the request is authenticated as.", p_none, NULL, "Principal", 200, NULL},
-    {"DELETE", "/api/v1/session", h_session_end, R_SIGNED, RF_SESSION_ONLY, BODY_NONE, "sessions",
-     "sign out",
+    {"DELETE", "/api/v1/session", h_session_end, R_SIGNED, RF_SESSION_ONLY | RF_WORKER, BODY_NONE,
+     "sessions", "sign out",
      "Ends the session (cookie or bearer session token) and clears the "
      "cookie.",
      p_none, NULL, NULL, 204, NULL},
@@ -78,23 +79,23 @@ const route srv_routes[] = {
      "The warning with its risk, the explanation the engine stored and its whole history. A "
      "platform principal gets 404 for a warning that is not its platform's.",
      p_id, NULL, "WarningDetail", 200, NULL},
-    {"POST", "/api/v1/warnings/{id}/ack", h_warning_ack, R_TRIAGE, 0, BODY_JSON, "warnings",
+    {"POST", "/api/v1/warnings/{id}/ack", h_warning_ack, R_TRIAGE, RF_WORKER, BODY_JSON, "warnings",
      "acknowledge",
      "Acknowledges an open warning; recorded in its history and the audit trail with the "
      "principal as actor. 409 when it is resolved or already acknowledged.",
      p_id, "AckRequest", "WarningDetail", 200, NULL},
-    {"POST", "/api/v1/warnings/{id}/silence", h_warning_silence, R_TRIAGE, 0, BODY_JSON, "warnings",
-     "silence",
+    {"POST", "/api/v1/warnings/{id}/silence", h_warning_silence, R_TRIAGE, RF_WORKER, BODY_JSON,
+     "warnings", "silence",
      "Silences an active warning until a wall-clock time (`until`, RFC 3339) or for a duration "
      "(`for`: 90m, 12h, 3d); `reason` is required. Silencing again replaces the end.",
      p_id, "SilenceRequest", "WarningDetail", 200, NULL},
-    {"POST", "/api/v1/warnings/{id}/unsilence", h_warning_unsilence, R_TRIAGE, 0, BODY_JSON,
+    {"POST", "/api/v1/warnings/{id}/unsilence", h_warning_unsilence, R_TRIAGE, RF_WORKER, BODY_JSON,
      "warnings", "end a silence",
      "Ends the silence of an active warning now. 409 when it is "
      "not silenced.",
      p_id, "UnsilenceRequest", "WarningDetail", 200, NULL},
-    {"POST", "/api/v1/events", h_events_post, ROLE(TY_ROLE_PLATFORM), RF_KEY_ONLY, BODY_EVENTS,
-     "ingest", "send events",
+    {"POST", "/api/v1/events", h_events_post, ROLE(TY_ROLE_PLATFORM), RF_KEY_ONLY | RF_WORKER,
+     BODY_EVENTS, "ingest", "send events",
      "A platform's feed, authenticated by its API key (Authorization: Bearer tyk_…): JSON Lines "
      "(Content-Type application/x-ndjson) or CSV (text/csv) as docs/exchange-spec.md describes, "
      "streamed into the store. The answer comes once the accepted events are durable and gives "

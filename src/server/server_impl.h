@@ -3,8 +3,11 @@
  * request, the route table, the error table, JSON helpers and metrics.
  *
  * Threads: libmicrohttpd runs `threads` event loops; a connection stays on
- * one of them, so a request's handlers run on one thread, one call after the
- * other. Store handles are never shared between threads at once: readers come
+ * one of them, so a request's calls run on one thread, one after the other.
+ * A handler that waits for a commit or a password check (RF_WORKER) runs on a
+ * worker thread instead, with the connection suspended, so that the event
+ * loop goes on serving its other connections; the worker resumes it and the
+ * loop sends the answer. Store handles are never shared between threads at once: readers come
  * from a pool (srv_reader_get/put); every write - ingest, and through
  * ty_writer_call() sessions, acknowledgements and audit entries - happens on
  * the one writer thread of ingest.h, which owns its handle, so no request
@@ -61,6 +64,8 @@
       "accepts")                                                                              \
     X(SE_TOO_MANY, 429, "too_many_requests", "the server is busy; retry after Retry-After")   \
     X(SE_HEADERS, 431, "too_many_headers", "the request has too many header fields")          \
+    X(SE_HEADERS_SIZE, 431, "headers_too_large",                                              \
+      "the request line and headers are longer than the server accepts")                      \
     X(SE_INTERNAL, 500, "internal",                                                           \
       "the server failed; the request id identifies it in the "                               \
       "server's log")                                                                         \
@@ -90,6 +95,9 @@ enum body_kind { BODY_NONE, BODY_JSON, BODY_EVENTS };
 /* Route flags. */
 #define RF_KEY_ONLY     1u /* a platform API key, not a platform user's session */
 #define RF_SESSION_ONLY 2u /* a session (cookie or bearer session token), not an API key */
+#define RF_WORKER                                                      \
+    4u /* the handler waits (a commit, a password check): it runs on a \
+          worker thread while the connection is suspended */
 
 typedef struct route_param {
     const char *name;
@@ -135,6 +143,7 @@ void srv_metrics_error(srv_err e);
 void srv_metrics_ingest(const ty_ingest_report *rep);
 void srv_metrics_ingest_refused(const char *why);
 void srv_metrics_login(int ok);
+void srv_metrics_feed_offloaded(void);
 ty_err srv_metrics_render(srv *s, ty_buf *out);
 
 /* ---------------------------------------------------------------- rate limits */
@@ -171,6 +180,14 @@ struct srv {
     atomic_int logins;          /* password checks in progress */
     atomic_int stopping;
     int64_t started_ms;
+    /* workers (RF_WORKER handlers) */
+    pthread_t *workers;
+    size_t nworkers;
+    pthread_mutex_t jobs_mu;
+    pthread_cond_t jobs_cv;
+    req *jobs_head, *jobs_tail;
+    int jobs_stop;
+    atomic_int jobs_queued;
 };
 
 /* The settings in force. A reload swaps in a new snapshot; an old one stays
@@ -233,6 +250,10 @@ struct req {
     int has_err;
     size_t resp_bytes;
     int queued;
+    int offloaded;  /* handed to a worker (the connection was suspended) */
+    int job_feed;   /* the worker's job is to feed `pending` to the ingest */
+    ty_buf pending; /* a body chunk copied for a worker to decode */
+    req *next_job;  /* in the workers' queue */
 };
 
 /* Answers with a JSON body (takes buf's data). */

@@ -129,6 +129,9 @@ expect_http "SQL metacharacters are data" sq 401 invalid_credentials POST /api/v
 set --
 for i in $(seq 1 30); do set -- "$@" -H "X-Flood-$i: $i"; done
 expect_http "header flood" hf 431 too_many_headers GET /healthz "$@"
+big_header=$(head -c 40000 /dev/zero | tr '\0' 'h')
+expect_http "one huge header" hh 431 headers_too_large GET /healthz -H "X-Big: $big_header"
+expect_contains "says the limit" hh.body "at most 32768 are accepted"
 expect_http "unknown query parameter" qp 400 invalid_parameter GET /api/v1/openapi.json?x=1
 expect_http "path traversal is no route" pt 404 not_found GET /api/v1/../../etc/passwd --path-as-is
 expect_http "not UTF-8 in the path: still a JSON answer" nu 404 not_found GET '/api/v1/x%ff%fe'
