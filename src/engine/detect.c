@@ -617,7 +617,7 @@ static ty_err cusum_design_for(ty_engine *e, double lambda0, double *k, double *
         slot = 0;
     if (slot >= CUSUM_CACHE)
         slot = CUSUM_CACHE - 1;
-    if (!e->cusum_h[slot]) {
+    if (e->cusum_h[slot] == 0.0) { /* not designed yet */
         double l0 = exp((double)(slot - CUSUM_CACHE / 2) / 8.0);
         double kk = round(ty_cusum_k(l0, TY_CUSUM_SHIFT * l0) * 10.0) / 10.0;
         if (kk < 0.1)

@@ -149,7 +149,7 @@ static ty_err last_entry(ty_store *st, int64_t *seq, unsigned char mac[MAC_BYTES
 static ty_err insert(ty_store *st, const char *actor, const char *action, const char *object,
                      const char *detail, int64_t *out_seq)
 {
-    int64_t last;
+    int64_t last = 0;
     unsigned char prev[MAC_BYTES], mac[MAC_BYTES];
     TY_TRY(last_entry(st, &last, prev));
     int64_t seq = last + 1, at = ty_now_ms();
@@ -258,7 +258,8 @@ void store_audit_committed(ty_store *st)
     char tmp[4200], line[128], machex[2 * MAC_BYTES + 1];
     hex(st->audit_pending_mac, MAC_BYTES, machex);
     int n = snprintf(line, sizeof line, "%lld %s\n", (long long)st->audit_pending, machex);
-    snprintf(tmp, sizeof tmp, "%s.tmp", st->audit_head_path);
+    /* a name of this process: two processes committing at once never share a file */
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", st->audit_head_path, (long)getpid());
     st->audit_pending = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
