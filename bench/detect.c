@@ -822,6 +822,18 @@ static void cleanup(bench *b)
     rmdir(b->dir);
 }
 
+/* A whole number >= 0 with nothing after it; 0 when v is not one. */
+static int whole(const char *v, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || end == v || *end || n < 0)
+        return 0;
+    *out = n;
+    return 1;
+}
+
 static int usage(const char *argv0)
 {
     fprintf(stderr,
@@ -854,24 +866,33 @@ int main(int argc, char **argv)
         if (!v)
             return usage(argv[0]);
         i++;
+        long long n = 0;
+        char *end = NULL;
+        if (strcmp(a, "--scale") == 0) {
+            errno = 0;
+            b.sim.scale = strtod(v, &end);
+            if (errno || end == v || *end)
+                return usage(argv[0]);
+            continue;
+        }
+        if (strcmp(a, "--dir") != 0 && !whole(v, &n))
+            return usage(argv[0]);
         if (strcmp(a, "--events") == 0)
-            b.want_events = strtoull(v, NULL, 10);
-        else if (strcmp(a, "--scale") == 0)
-            b.sim.scale = strtod(v, NULL);
+            b.want_events = (uint64_t)n;
         else if (strcmp(a, "--days") == 0)
-            b.sim.days = atoi(v);
+            b.sim.days = n > 1000 ? 1000 : (int)n;
         else if (strcmp(a, "--platforms") == 0)
-            b.sim.platforms = atoi(v);
+            b.sim.platforms = n > 1000 ? 1000 : (int)n;
         else if (strcmp(a, "--chunk") == 0)
-            b.chunk = strtoull(v, NULL, 10);
+            b.chunk = (uint64_t)n;
         else if (strcmp(a, "--rounds") == 0)
-            b.rounds = atoi(v);
+            b.rounds = n > 1000 ? 1000 : (int)n;
         else if (strcmp(a, "--seed") == 0)
-            b.sim.seed = strtoull(v, NULL, 10);
+            b.sim.seed = (uint64_t)n;
         else if (strcmp(a, "--dir") == 0)
             b.dir = v;
         else if (strcmp(a, "--cache") == 0)
-            b.cache_mib = strtol(v, NULL, 10);
+            b.cache_mib = n > 1 << 20 ? 1 << 20 : (long)n;
         else
             return usage(argv[0]);
     }
